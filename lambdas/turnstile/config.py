@@ -1,0 +1,177 @@
+"""Turnstile's configuration model: one typed source of truth for the stack and the Lambdas.
+
+The CDK app validates `config/turnstile.yaml` against `TurnstileConfig` at synth time (a bad value
+fails `cdk synth` naming the field); the Lambdas receive the parts they need as JSON in environment
+variables and parse them back with the same models, so both sides can never disagree on a shape.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IAM_NAME = r"^[\w+=,.@-]+$"
+IAM_PATH = r"^/([\x21-\x7e]+/)*$"
+# The AWS-managed policy ARN prefix; group policies may name AWS-managed or customer-managed policies.
+POLICY_ARN = r"^arn:aws[\w-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$"
+
+GroupName = Annotated[str, Field(pattern=IAM_NAME, min_length=1, max_length=128)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PasswordPolicy(_Strict):
+    """The account password policy Turnstile enforces (CIS AWS Foundations 1.8-1.9 defaults)."""
+
+    minimum_password_length: int = Field(14, ge=14, le=128)
+    require_symbols: bool = True
+    require_numbers: bool = True
+    require_uppercase_characters: bool = True
+    require_lowercase_characters: bool = True
+    allow_users_to_change_password: bool = True
+    max_password_age: int = Field(90, ge=1, le=1095)
+    password_reuse_prevention: int = Field(24, ge=1, le=24)
+    hard_expiry: bool = False
+
+    def to_iam(self) -> dict[str, object]:
+        """Keyword arguments for `iam.update_account_password_policy`."""
+        return {
+            "MinimumPasswordLength": self.minimum_password_length,
+            "RequireSymbols": self.require_symbols,
+            "RequireNumbers": self.require_numbers,
+            "RequireUppercaseCharacters": self.require_uppercase_characters,
+            "RequireLowercaseCharacters": self.require_lowercase_characters,
+            "AllowUsersToChangePassword": self.allow_users_to_change_password,
+            "MaxPasswordAge": self.max_password_age,
+            "PasswordReusePrevention": self.password_reuse_prevention,
+            "HardExpiry": self.hard_expiry,
+        }
+
+
+class ManagedGroup(_Strict):
+    """A group Turnstile creates and may put users in. No other group can ever be granted."""
+
+    managed_policy_arns: list[Annotated[str, Field(pattern=POLICY_ARN)]] = []
+    description: str = ""
+
+
+class Team(_Strict):
+    groups: list[GroupName] = []
+
+
+class Department(_Strict):
+    """Where a department's people land: groups (plus the team's), IAM path and permissions boundary."""
+
+    groups: list[GroupName] = []
+    teams: dict[str, Team] = {}
+    path: Annotated[str, Field(pattern=IAM_PATH, max_length=512)] | None = None
+    permissions_boundary_arn: Annotated[str, Field(pattern=POLICY_ARN)] | None = None
+
+
+class HrSource(_Strict):
+    event_source: str = Field("hr.system", min_length=1, max_length=256)
+    bus_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=256)] = "turnstile-hr"
+    # Principals (account ids or role ARNs) allowed to PutEvents on the HR bus.
+    publisher_principals: list[Annotated[str, Field(pattern=r"^(\d{12}|arn:aws[\w-]*:iam::\d{12}:role/.+)$")]]
+    archive_retention_days: int = Field(90, ge=1, le=3650)
+
+
+class Mfa(_Strict):
+    enrolment_deadline_days: int = Field(7, ge=1, le=90)
+
+
+class Rotation(_Strict):
+    rotate_after_days: int = Field(90, ge=1)
+    deactivate_old_after_days: int = Field(7, ge=1)
+    delete_after_days: int = Field(7, ge=1)
+    disable_unused_after_days: int = Field(45, ge=1)
+    dry_run: bool = True
+
+
+class Notifications(_Strict):
+    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+
+
+class LambdaSettings(_Strict):
+    # Powertools release whose AWS-published layer the functions use; resolved at deploy time from the
+    # public SSM parameter /aws/service/powertools/python/<arch>/python3.13/<version>. Keep it equal to
+    # the version pinned in requirements.lock so that what is tested is what runs.
+    powertools_version: str = Field("3.37.0", pattern=r"^\d+\.\d+\.\d+$")
+    architecture: str = Field("arm64", pattern=r"^(arm64|x86_64)$")
+
+    @property
+    def powertools_layer_parameter(self) -> str:
+        return f"/aws/service/powertools/python/{self.architecture}/python3.13/{self.powertools_version}"
+
+
+class Directory(_Strict):
+    """What the hire validator needs to turn an HR record into an IAM user: the Lambda-side view."""
+
+    user_path: Annotated[str, Field(pattern=IAM_PATH, max_length=512)]
+    default_boundary_arn: str
+    allowed_groups: list[GroupName]
+    departments: dict[str, Department]
+
+
+class TurnstileConfig(_Strict):
+    """The whole of Turnstile's configuration, as written in config/turnstile.yaml."""
+
+    hr: HrSource
+    user_path: Annotated[str, Field(pattern=IAM_PATH, max_length=512)] = "/turnstile/"
+    groups: dict[GroupName, ManagedGroup]
+    departments: dict[str, Department]
+    password_policy: PasswordPolicy = PasswordPolicy()
+    mfa: Mfa = Mfa()
+    rotation: Rotation = Rotation()
+    notifications: Notifications = Notifications()
+    lambdas: LambdaSettings = LambdaSettings()
+
+    @field_validator("user_path")
+    @classmethod
+    def _path_is_not_root(cls, value: str) -> str:
+        if value == "/":
+            raise ValueError("must not be '/': Turnstile scopes its permissions to its own IAM path")
+        return value
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> TurnstileConfig:
+        for dept_name, dept in self.departments.items():
+            named = [("groups", g) for g in dept.groups] + [
+                (f"teams.{team_name}.groups", g) for team_name, team in dept.teams.items() for g in team.groups
+            ]
+            for where, group in named:
+                if group not in self.groups:
+                    raise ValueError(
+                        f"departments.{dept_name}.{where}: group {group!r} is not in the groups allow-list"
+                    )
+            if dept.path is not None and not dept.path.startswith(self.user_path):
+                raise ValueError(
+                    f"departments.{dept_name}.path: {dept.path!r} must lie under user_path {self.user_path!r}"
+                )
+        return self
+
+    def directory(self, default_boundary_arn: str) -> Directory:
+        return Directory(
+            user_path=self.user_path,
+            default_boundary_arn=default_boundary_arn,
+            allowed_groups=sorted(self.groups),
+            departments=self.departments,
+        )
+
+
+def config_error_summary(error: Exception) -> str:
+    """A one-line-per-field rendering of a pydantic ValidationError for `cdk synth` output."""
+    lines = []
+    for item in getattr(error, "errors", lambda: [])():
+        loc = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        lines.append(f"  - {loc}: {item['msg']}")
+    return "\n".join(lines) or str(error)
+
+
+def normalise_key(text: str) -> str:
+    """Case- and space-insensitive key used to match HR department and team names."""
+    return re.sub(r"\s+", " ", text).strip().casefold()

@@ -1,0 +1,1 @@
+"""Domain logic, one module per concern. Functions take their AWS clients as arguments."""

@@ -1,0 +1,65 @@
+"""Create the IAM user, or confirm that the existing one is Turnstile's for this employee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..aws import error_code
+from ..errors import UserNameConflict
+from ..models.onboarding import Hire, UserResult
+
+MANAGED_TAG = "turnstile:managed"
+EMPLOYEE_TAG = "turnstile:employee-id"
+
+
+def user_tags(iam: Any, username: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for page in iam.get_paginator("list_user_tags").paginate(UserName=username):
+        tags.update({t["Key"]: t["Value"] for t in page["Tags"]})
+    return tags
+
+
+def is_managed_for(tags: dict[str, str], employee_id: str) -> bool:
+    return tags.get(MANAGED_TAG) == "true" and tags.get(EMPLOYEE_TAG) == employee_id
+
+
+def find_user(iam: Any, username: str) -> dict[str, Any] | None:
+    try:
+        return dict(iam.get_user(UserName=username)["User"])
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            return None
+        raise
+
+
+def ensure_user(iam: Any, hire: Hire) -> UserResult:
+    """Create the user under its path, tagged and bounded; a second run finds it and changes nothing.
+
+    A name taken by a user Turnstile does not manage (or manages for another employee) raises
+    UserNameConflict before anything is modified.
+    """
+    try:
+        user = iam.create_user(
+            UserName=hire.username,
+            Path=hire.path,
+            PermissionsBoundary=hire.permissions_boundary_arn,
+            Tags=[{"Key": k, "Value": v} for k, v in hire.tags.items()],
+        )["User"]
+        return UserResult(user_arn=user["Arn"], created=True)
+    except ClientError as error:
+        if error_code(error) != "EntityAlreadyExists":
+            raise
+    existing = find_user(iam, hire.username)
+    if existing is None:  # deleted between the two calls: let the workflow retry the step
+        raise UserNameConflict(f"user {hire.username!r} vanished while being checked; retry")
+    tags = user_tags(iam, hire.username)
+    if not is_managed_for(tags, hire.employee_id):
+        owner = tags.get(EMPLOYEE_TAG) if tags.get(MANAGED_TAG) == "true" else None
+        whose = f"Turnstile's user for employee {owner}" if owner else "not managed by Turnstile"
+        raise UserNameConflict(f"IAM user {hire.username!r} already exists and is {whose}; it was not modified")
+    boundary = existing.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+    if boundary != hire.permissions_boundary_arn:
+        iam.put_user_permissions_boundary(UserName=hire.username, PermissionsBoundary=hire.permissions_boundary_arn)
+    return UserResult(user_arn=existing["Arn"], created=False)

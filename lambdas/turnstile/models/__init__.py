@@ -1,0 +1,1 @@
+"""Typed models at every edge: HR events in, step inputs and results between states."""

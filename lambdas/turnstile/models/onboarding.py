@@ -1,0 +1,113 @@
+"""Data that flows between onboarding states. None of it is secret: secrets stay in Secrets Manager."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Hire(BaseModel):
+    """A validated, normalised hire: everything the later steps need, resolved from configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    employee_id: str
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    department: str
+    team: str | None
+    path: str
+    permissions_boundary_arn: str
+    groups: list[str]
+    console: bool
+    programmatic: bool
+    event_id: str
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = {
+            "turnstile:managed": "true",
+            "turnstile:employee-id": self.employee_id,
+            "turnstile:department": self.department,
+            "turnstile:email": self.email,
+        }
+        if self.team:
+            tags["turnstile:team"] = self.team
+        return tags
+
+
+class StepInput(BaseModel):
+    """What every step after validation receives: the hire (and, on failure paths, the error)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    hire: Hire
+
+
+class ExecutionStepInput(StepInput):
+    """Steps that record ownership also receive the execution's id (`$$.Execution.Id`)."""
+
+    execution_id: str
+
+
+class OnboardedInput(ExecutionStepInput):
+    """The notify step sees every earlier step's (non-secret) result."""
+
+    results: dict[str, dict[str, object] | None]
+
+
+class FailedStepInput(BaseModel):
+    """Input of the failure path: the Catch puts {Error, Cause} under `error`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    hire: Hire | None = None
+    error: dict[str, str]
+    execution_id: str
+    event: dict[str, object] | None = None
+
+    @property
+    def reason(self) -> str:
+        """The error message from the Catch's Cause (a Lambda error is a JSON document)."""
+        import json
+
+        cause = self.error.get("Cause", "")
+        try:
+            return str(json.loads(cause).get("errorMessage", cause))
+        except (ValueError, AttributeError):
+            return cause
+
+
+class Claim(BaseModel):
+    duplicate: bool
+    claimed_by: str
+
+
+class PasswordPolicyResult(BaseModel):
+    changed: bool
+
+
+class UserResult(BaseModel):
+    user_arn: str
+    created: bool
+
+
+class GroupsResult(BaseModel):
+    added: list[str]
+    already_member: list[str]
+
+
+class LoginProfileResult(BaseModel):
+    secret_arn: str
+    created: bool
+
+
+class AccessKeyResult(BaseModel):
+    access_key_id: str
+    secret_arn: str
+    created: bool
+
+
+class NotificationResult(BaseModel):
+    message_id: str

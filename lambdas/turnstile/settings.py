@@ -1,0 +1,39 @@
+"""What a function reads from its environment, validated once per container."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
+
+from .config import Directory, PasswordPolicy
+from .errors import SettingsError
+
+
+class Settings(BaseModel):
+    """Environment of every Turnstile function; the stack sets all of it (see stacks/constructs/functions.py)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    table_name: str = Field(alias="TURNSTILE_TABLE")
+    topic_arn: str = Field(alias="TURNSTILE_TOPIC_ARN")
+    kms_key_id: str = Field(alias="TURNSTILE_KMS_KEY_ID")
+    user_path: str = Field(alias="TURNSTILE_USER_PATH")
+    hr_source: str = Field(alias="TURNSTILE_HR_SOURCE")
+    secret_prefix: str = Field("turnstile/users", alias="TURNSTILE_SECRET_PREFIX")
+    password_policy: Json[PasswordPolicy] = Field(alias="TURNSTILE_PASSWORD_POLICY")
+    directory: Json[Directory] | None = Field(None, alias="TURNSTILE_DIRECTORY")
+
+    def require_directory(self) -> Directory:
+        if self.directory is None:
+            raise SettingsError("TURNSTILE_DIRECTORY is not set for this function")
+        return self.directory
+
+
+@cache
+def settings() -> Settings:
+    try:
+        return Settings.model_validate({k: v for k, v in os.environ.items() if k.startswith("TURNSTILE_")})
+    except ValidationError as error:
+        raise SettingsError(f"invalid function environment: {error}") from error
