@@ -1,0 +1,28 @@
+"""Load and validate config/turnstile.yaml: the one place Turnstile is configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from turnstile.config import TurnstileConfig, config_error_summary
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "turnstile.yaml"
+
+
+class ConfigurationError(SystemExit):
+    """Raised at synth time; its message names each offending field."""
+
+
+def load_config(path: Path = DEFAULT_CONFIG) -> TurnstileConfig:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"Turnstile configuration {path} could not be read: {error}") from None
+    try:
+        return TurnstileConfig.model_validate(raw or {})
+    except ValidationError as error:
+        raise ConfigurationError(
+            f"Turnstile configuration {path} is invalid:\n{config_error_summary(error)}"
+        ) from None

@@ -1,0 +1,43 @@
+"""TurnstileStack: assembles the constructs; holds no resources of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from cdk_nag import NagSuppressions
+from constructs import Construct
+from turnstile.config import TurnstileConfig
+
+from .constructs.directory import Directory
+from .constructs.functions import FunctionFactory
+from .constructs.hr_ingestion import HrIngestion
+from .constructs.onboarding import OnboardingWorkflow
+from .constructs.storage import Storage
+from .nag_suppressions import SUPPRESSIONS
+
+
+class TurnstileStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: TurnstileConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="Turnstile: event-driven IAM user lifecycle", **kwargs)
+        storage = Storage(self, "Storage", alert_emails=config.notifications.emails)
+        directory = Directory(self, "Directory", config=config, secret_prefix=storage.secret_prefix)
+        functions = FunctionFactory(
+            self, "Functions", config=config,
+            environment=FunctionFactory.base_environment(
+                config, table_name=storage.table.table_name, topic_arn=storage.topic.topic_arn,
+                key_arn=storage.key.key_arn, secret_prefix=storage.secret_prefix),
+        )
+        onboarding = OnboardingWorkflow(self, "Onboarding", config=config, storage=storage,
+                                        directory=directory, functions=functions)
+        hr = HrIngestion(self, "HrIngestion", hr=config.hr)
+        hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
+
+        CfnOutput(self, "HrBusName", value=hr.bus.event_bus_name)
+        CfnOutput(self, "OnboardingStateMachineArn", value=onboarding.state_machine.state_machine_arn)
+        CfnOutput(self, "NotificationsTopicArn", value=storage.topic.topic_arn)
+        CfnOutput(self, "TableName", value=storage.table.table_name)
+        CfnOutput(self, "HrDeadLetterQueueUrl", value=hr.dead_letters.queue_url)
+
+        for path, rules in SUPPRESSIONS.items():
+            NagSuppressions.add_resource_suppressions_by_path(self, f"/{construct_id}/{path}", rules, True)
