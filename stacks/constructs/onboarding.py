@@ -96,7 +96,7 @@ class OnboardingWorkflow(Construct):
         # HandleFailure: tear down only a managed user, in IAM's order, and its secrets.
         allow("HandleFailure", ["iam:GetUser", "iam:ListUserTags"], [any_user])
         allow("HandleFailure", ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListGroupsForUser"], [users])
-        allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUserPermissionsBoundary",
+        allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile",
                                 "iam:DeleteUser"], [users], managed)
         allow("HandleFailure", ["iam:RemoveUserFromGroup"], directory.group_arns)
         allow("HandleFailure", ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret",

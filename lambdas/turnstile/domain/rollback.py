@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ..aws import error_code
 from ..models.onboarding import Hire
 from . import secrets_store
 from .access_keys import key_ids
@@ -17,6 +14,9 @@ from .users import find_user, is_managed_for, user_tags
 
 def roll_back_user(iam: Any, sm: Any, hire: Hire, secret_prefix: str) -> list[str]:
     """Remove what onboarding made, in the order IAM requires; returns what was removed.
+
+    Onboarding makes no signing certificates, SSH keys, service credentials, MFA devices or policies,
+    so keys, login profile and group memberships are all that stand before DeleteUser.
 
     A user that is not tagged as Turnstile's for `hire.employee_id` (for instance the other user in
     a name conflict) is left exactly as it is.
@@ -34,11 +34,6 @@ def roll_back_user(iam: Any, sm: Any, hire: Hire, secret_prefix: str) -> list[st
         for group in sorted(groups_of(iam, hire.username)):
             iam.remove_user_from_group(GroupName=group, UserName=hire.username)
             undone.append(f"group {group}")
-        try:
-            iam.delete_user_permissions_boundary(UserName=hire.username)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise
         iam.delete_user(UserName=hire.username)
         undone.append(f"user {hire.username}")
     for kind in ("console-password", "access-key"):

@@ -19,5 +19,5 @@ from ..settings import settings
 def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
     with transient_errors_as_typed():
         result = ensure_groups(client("iam"), event.hire, settings().require_directory().allowed_groups)
-    logger.info("groups ensured", extra=result.model_dump())
+    logger.info("groups ensured", extra={"result": result.model_dump()})
     return result.model_dump()

@@ -19,5 +19,5 @@ from ..settings import settings
 def handler(event: ExecutionStepInput, context: LambdaContext) -> dict[str, Any]:
     claim = claim_hire(client("dynamodb"), settings().table_name, employee_id=event.hire.employee_id,
                        username=event.hire.username, execution_id=event.execution_id)
-    logger.info("hire claimed" if not claim.duplicate else "duplicate hire", extra=claim.model_dump())
+    logger.info("hire claimed" if not claim.duplicate else "duplicate hire", extra={"claim": claim.model_dump()})
     return claim.model_dump()

@@ -20,5 +20,5 @@ def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
     env = settings()
     with transient_errors_as_typed():
         result = ensure_login_profile(client("iam"), client("secretsmanager"), event.hire, env.password_policy, env)
-    logger.info("login profile ensured", extra=result.model_dump())
+    logger.info("login profile ensured", extra={"result": result.model_dump()})
     return result.model_dump()

@@ -21,5 +21,5 @@ def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
         result = ensure_user(client("iam"), event.hire)
     if result.created:
         metrics.add_metric(name="UsersCreated", unit=MetricUnit.Count, value=1)
-    logger.info("user ensured", extra=result.model_dump())
+    logger.info("user ensured", extra={"result": result.model_dump()})
     return result.model_dump()

@@ -19,5 +19,5 @@ from ..settings import settings
 def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
     with transient_errors_as_typed():
         result = ensure_access_key(client("iam"), client("secretsmanager"), event.hire, settings())
-    logger.info("access key ensured", extra=result.model_dump())
+    logger.info("access key ensured", extra={"result": result.model_dump()})
     return result.model_dump()

@@ -1,0 +1,48 @@
+"""Gap: moto's Step Functions interpreter sleeps in real time for Wait states and Retry back-offs.
+Adapter: a controllable clock. Waits and back-offs advance it instead of sleeping, so a 7-day deadline
+or a 90-day key age runs in milliseconds; `advance()` moves it by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time as real_time
+from types import SimpleNamespace
+from typing import Any
+
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+_original_wait_interval = WaitFunction._wait_interval
+_original_time = retrier_decl.time
+
+
+class Clock:
+    """Virtual time: real time plus every skipped wait and every manual advance."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self.skipped: list[float] = []
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(real_time.time() + self._offset, dt.UTC)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += seconds
+            self.skipped.append(seconds)
+
+
+def install(clock: Clock) -> None:
+    def _wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
+        clock.advance(wait_seconds)
+
+    WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+    retrier_decl.time = SimpleNamespace(sleep=clock.advance, time=real_time.time)  # type: ignore[assignment]
+
+
+def uninstall() -> None:
+    WaitFunction._wait_interval = _original_wait_interval  # type: ignore[method-assign]
+    retrier_decl.time = _original_time

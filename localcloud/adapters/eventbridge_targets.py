@@ -1,0 +1,107 @@
+"""Gap: moto's EventBridge delivers only to Logs, archives, SQS, buses and API destinations; it raises
+NotImplementedError for Lambda, Step Functions and SNS targets. Adapter: deliver those here.
+
+Delivery goes through the ordinary APIs (StartExecution, Invoke, Publish) as EventBridge would, honours
+Input / InputPath / InputTransformer, and sends what cannot be delivered to the target's dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import boto3
+from moto.events.models import Rule
+from moto.events.utils import EventTemplateParser
+from moto.utilities.arns import parse_arn
+
+_original_send = Rule.send_to_targets
+HANDLED_SERVICES = {"states", "lambda", "sns"}
+deliveries: list[dict[str, Any]] = []
+
+
+def envelope(event: dict[str, Any], account: str, region: str) -> dict[str, Any]:
+    """The event as targets receive it: ISO time, account and region filled in."""
+    when = event.get("time")
+    if isinstance(when, (int, float)):
+        when = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"version": "0", "id": event.get("id") or str(uuid.uuid4()), "detail-type": event.get("detail-type"),
+            "source": event.get("source"), "account": event.get("account") or account, "time": when,
+            "region": event.get("region") or region, "resources": event.get("resources", []),
+            "detail": event.get("detail", {})}
+
+
+def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+    if "Input" in target:
+        return str(target["Input"])
+    if "InputPath" in target:
+        value: Any = event
+        for part in [p for p in target["InputPath"].lstrip("$").split(".") if p]:
+            value = value.get(part) if isinstance(value, dict) else None
+        return json.dumps(value)
+    if "InputTransformer" in target:
+        transformer = target["InputTransformer"]
+        rendered = EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
+                                             input_paths_map=transformer.get("InputPathsMap", {}), event=event)
+        return rendered if isinstance(rendered, str) else json.dumps(rendered)
+    return json.dumps(event)
+
+
+def deliver(target: dict[str, Any], payload: str) -> str:
+    arn = parse_arn(target["Arn"])
+    if arn.service == "states":
+        sfn = boto3.client("stepfunctions", region_name=arn.region)
+        return str(sfn.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=payload)["executionArn"])
+    if arn.service == "lambda":
+        boto3.client("lambda", region_name=arn.region).invoke(
+            FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode())
+        return target["Arn"]
+    boto3.client("sns", region_name=arn.region).publish(TopicArn=target["Arn"], Message=payload)
+    return target["Arn"]
+
+
+def _dead_letter(target: dict[str, Any], payload: str, error: Exception) -> None:
+    queue_arn = target.get("DeadLetterConfig", {}).get("Arn")
+    if not queue_arn:
+        raise error
+    arn = parse_arn(queue_arn)
+    sqs = boto3.client("sqs", region_name=arn.region)
+    url = sqs.get_queue_url(QueueName=arn.resource_id, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=payload, MessageAttributes={
+        "ERROR_CODE": {"DataType": "String", "StringValue": type(error).__name__},
+        "ERROR_MESSAGE": {"DataType": "String", "StringValue": str(error)[:1000]},
+        "RULE_ARN": {"DataType": "String", "StringValue": target.get("RuleArn", "")},
+        "TARGET_ARN": {"DataType": "String", "StringValue": target["Arn"]},
+    })
+
+
+def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    if not self.event_pattern.matches_event(original_event):
+        return
+    native = [t for t in self.targets if parse_arn(t["Arn"]).service not in HANDLED_SERVICES]
+    ours = [t for t in self.targets if parse_arn(t["Arn"]).service in HANDLED_SERVICES]
+    if native:
+        self.targets = native
+        try:
+            _original_send(self, original_event, transform_input)
+        finally:
+            self.targets = native + ours
+    event = envelope(original_event, self.account_id, self.region_name)
+    for target in ours:
+        payload = target_input(target, event)
+        try:
+            result = deliver(target, payload)
+            deliveries.append({"rule": self.name, "target": target["Arn"], "result": result, "event_id": event["id"]})
+        except Exception as error:  # EventBridge's behaviour: failed deliveries go to the DLQ
+            deliveries.append({"rule": self.name, "target": target["Arn"], "error": repr(error)})
+            _dead_letter({**target, "RuleArn": self.arn}, payload, error)
+
+
+def install() -> None:
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    Rule.send_to_targets = _original_send  # type: ignore[method-assign]

@@ -1,0 +1,155 @@
+"""Gap: moto runs Lambda code only in Docker. Adapter: run the deployed asset in this process.
+
+Each function gets its own copy of its code package, imported under a private module name (its
+"container"), so module-level state and cached settings never leak between functions. Invocations
+are serialised and run with exactly the function's environment, like one warm container each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import io
+import json
+import os
+import re
+import sys
+import threading
+import traceback
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+
+_original_invoke = LambdaFunction._invoke_lambda
+_lock = threading.RLock()
+_capture = threading.local()
+
+
+class _ThreadCapturingStream(io.TextIOBase):
+    """Stands in for sys.stdout: output of a thread that runs a handler goes to that invocation's log."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def write(self, text: str) -> int:
+        buffer = getattr(_capture, "buffer", None)
+        return (buffer if buffer is not None else self.real).write(text)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+
+class FakeContext:
+    """Enough of the Lambda context for Powertools' inject_lambda_context."""
+
+    def __init__(self, function: LambdaFunction) -> None:
+        self.function_name = function.function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.function_arn
+        self.memory_limit_in_mb = int(function.memory_size or 128)
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = function.logs_group_name
+        self.log_stream_name = self.aws_request_id
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+class InProcessRuntime:
+    """Imports and calls handlers from the code moto stored for each function."""
+
+    def __init__(self, workdir: Path, extra_environment: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.extra_environment = extra_environment
+        self._modules: dict[tuple[str, str], ModuleType] = {}
+        self.invocations: list[dict[str, Any]] = []
+
+    def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
+        if isinstance(event, (str, bytes)):
+            event = json.loads(event or "{}")
+        with _lock, self._environment(function):
+            _capture.buffer = io.StringIO()
+            errored = False
+            try:
+                handler = self._handler(function)
+                result = handler(event, FakeContext(function))
+                payload = json.dumps(result)
+            except Exception as error:  # what Lambda does: the error becomes the payload
+                errored = True
+                payload = json.dumps({
+                    "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                })
+            finally:
+                output = _capture.buffer.getvalue()
+                _capture.buffer = None
+        function.save_logs(output or "(no output)")
+        self.invocations.append({"function": function.function_name, "errored": errored})
+        return payload, errored, output
+
+    @contextlib.contextmanager
+    def _environment(self, function: LambdaFunction) -> Iterator[None]:
+        saved = dict(os.environ)
+        os.environ.update({
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+            **self.extra_environment,
+            **{k: str(v) for k, v in (function.environment_vars or {}).items()},
+        })
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def _handler(self, function: LambdaFunction) -> Any:
+        module_path, _, attribute = function.handler.rpartition(".")
+        top, _, rest = module_path.partition(".")
+        key = (function.function_arn, function.code_sha_256)
+        package = self._modules.get(key)
+        if package is None:
+            package = self._load_package(function, top)
+            self._modules[key] = package
+        module = importlib.import_module(f"{package.__name__}.{rest}" if rest else package.__name__)
+        return getattr(module, attribute)
+
+    def _load_package(self, function: LambdaFunction, top: str) -> ModuleType:
+        code_dir = self.workdir / re.sub(r"\W", "_", f"{function.function_name}-{function.code_sha_256[:12]}")
+        if not code_dir.exists():
+            with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+                archive.extractall(code_dir)
+        alias = re.sub(r"\W", "_", f"_localcloud_{function.function_name}_{top}")
+        init = code_dir / top / "__init__.py"
+        spec = importlib.util.spec_from_file_location(alias, init, submodule_search_locations=[str(init.parent)])
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"{function.function_name}: package {top!r} not found in its code")
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[alias] = package
+        spec.loader.exec_module(package)
+        return package
+
+
+def install(runtime: InProcessRuntime) -> None:
+    if not isinstance(sys.stdout, _ThreadCapturingStream):
+        sys.stdout = _ThreadCapturingStream(sys.stdout)  # before any handler module creates its Logger
+
+    def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        return runtime.invoke(self, event)
+
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+    if isinstance(sys.stdout, _ThreadCapturingStream):
+        sys.stdout = sys.stdout.real

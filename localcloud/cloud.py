@@ -1,0 +1,170 @@
+"""LocalCloud: an emulated AWS account (moto, in this process) that runs Turnstile as deployed."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from .adapters import cfn_resources, clock, eventbridge_targets, lambda_runtime, state_machines
+from .deploy import Deployment, deploy
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+class LocalCloud:
+    """Start it (a context manager), `deploy()` a cdk.out, then drive it with `client(...)`.
+
+    `serve()` also exposes the same account on 127.0.0.1 for the AWS CLI.
+    """
+
+    def __init__(self, workdir: Path | None = None, region: str = REGION) -> None:
+        self.region = region
+        self.account = ACCOUNT
+        self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-") if workdir is None else None
+        self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[union-attr]
+        self.clock = clock.Clock()
+        self.runtime = lambda_runtime.InProcessRuntime(self.workdir / "functions", {})
+        self._mock: Any = None
+        self._server: Any = None
+        self._saved_env: dict[str, str] = {}
+        self.endpoint_url: str | None = None
+
+    # lifecycle -----------------------------------------------------------------------------------
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalCloud:
+        self._saved_env = dict(os.environ)
+        os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105
+                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region,
+                           "AWS_REGION": self.region})
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                                      "iam": {"load_aws_managed_policies": True}})
+        self._mock.start()
+        cfn_resources.install()
+        state_machines.install()
+        eventbridge_targets.install()
+        clock.install(self.clock)
+        lambda_runtime.install(self.runtime)
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._stop_running_executions()
+        finally:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+            lambda_runtime.uninstall()
+            clock.uninstall()
+            eventbridge_targets.uninstall()
+            state_machines.uninstall()
+            cfn_resources.uninstall()
+            if self._mock is not None:
+                self._mock.stop()
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            if self._tmp is not None:
+                self._tmp.cleanup()
+
+    def serve(self, port: int | None = None) -> str:
+        """Expose the account on 127.0.0.1 (loopback only) for `aws --endpoint-url ...`."""
+        from moto.server import ThreadedMotoServer
+
+        port = port or _free_port()
+        os.environ["MOTO_PORT"] = str(port)  # the interpreter's own calls use localhost:$MOTO_PORT
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server.start()
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        return self.endpoint_url
+
+    # using it ------------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    def deploy(self, assembly: Path, stack_name: str = "Turnstile") -> Deployment:
+        services = ("ssm", "s3", "cloudformation")
+        return deploy({s: self.client(s) for s in services}, assembly, stack_name, self.account, self.region)
+
+    def put_event(self, bus: str, source: str, detail_type: str, detail: dict[str, Any] | str) -> str:
+        """PutEvents on `bus`; returns the event id EventBridge assigned."""
+        entry = {"EventBusName": bus, "Source": source, "DetailType": detail_type,
+                 "Detail": detail if isinstance(detail, str) else json.dumps(detail)}
+        response = self.client("events").put_events(Entries=[entry])
+        result = response["Entries"][0]
+        if "EventId" not in result:
+            raise RuntimeError(f"PutEvents rejected the event: {result}")
+        return str(result["EventId"])
+
+    def executions(self, state_machine_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        found: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
+            found += page["executions"]
+        return found
+
+    def wait_for_executions(self, state_machine_arn: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
+        """Wait until at least `count` executions exist and all have finished; newest last."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self.executions(state_machine_arn)
+            details = [sfn.describe_execution(executionArn=r["executionArn"]) for r in runs]
+            if len(details) >= count and all(d["status"] in TERMINAL for d in details):
+                return sorted(details, key=lambda d: d["startDate"])
+            if time.monotonic() > deadline:
+                states = [(d["name"], d["status"]) for d in details]
+                raise TimeoutError(f"executions not finished after {timeout}s: {states} (wanted {count})")
+            time.sleep(0.05)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+            events += page["events"]
+        return events
+
+    def log_messages(self) -> list[str]:
+        """Every message in every CloudWatch Logs group of the account."""
+        logs = self.client("logs")
+        messages: list[str] = []
+        for page in logs.get_paginator("describe_log_groups").paginate():
+            for group in page["logGroups"]:
+                for events in logs.get_paginator("filter_log_events").paginate(logGroupName=group["logGroupName"]):
+                    messages += [e["message"] for e in events["events"]]
+        return messages
+
+    def _stop_running_executions(self) -> None:
+        if self._mock is None:
+            return
+        sfn = self.client("stepfunctions")
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for run in self.executions(machine["stateMachineArn"]):
+                if run["status"] == "RUNNING":
+                    sfn.stop_execution(executionArn=run["executionArn"], error="LocalCloudStopped")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def new_name() -> str:
+    return uuid.uuid4().hex[:8]
