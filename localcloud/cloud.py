@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import tempfile
@@ -14,7 +15,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from .adapters import cfn_resources, clock, eventbridge_targets, lambda_runtime, state_machines
+from .adapters import cfn_resources, clock, eventbridge_targets, lambda_runtime, login_profiles, state_machines, user_boundaries
 from .deploy import Deployment, deploy
 
 ACCOUNT = "123456789012"
@@ -57,10 +58,14 @@ class LocalCloud:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                                       "iam": {"load_aws_managed_policies": True}})
         self._mock.start()
+        # moto's interpreter logs every Fail state as an ERROR with its internals; the history already says it.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         cfn_resources.install()
         state_machines.install()
         eventbridge_targets.install()
         clock.install(self.clock)
+        login_profiles.install()
+        user_boundaries.install()
         lambda_runtime.install(self.runtime)
         return self
 
@@ -73,6 +78,8 @@ class LocalCloud:
                 self._server = None
             lambda_runtime.uninstall()
             clock.uninstall()
+            login_profiles.uninstall()
+            user_boundaries.uninstall()
             eventbridge_targets.uninstall()
             state_machines.uninstall()
             cfn_resources.uninstall()
@@ -89,6 +96,7 @@ class LocalCloud:
 
         port = port or _free_port()
         os.environ["MOTO_PORT"] = str(port)  # the interpreter's own calls use localhost:$MOTO_PORT
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
         self.endpoint_url = f"http://127.0.0.1:{port}"

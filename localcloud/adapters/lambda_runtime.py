@@ -18,6 +18,7 @@ import sys
 import threading
 import traceback
 import uuid
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,8 +78,12 @@ class InProcessRuntime:
             _capture.buffer = io.StringIO()
             errored = False
             try:
-                handler = self._handler(function)
-                result = handler(event, FakeContext(function))
+                with warnings.catch_warnings(record=True) as caught:  # Lambda sends them to the log, not the caller
+                    warnings.simplefilter("always")
+                    handler = self._handler(function)
+                    result = handler(event, FakeContext(function))
+                for warning in caught:
+                    _capture.buffer.write(f"{warning.category.__name__}: {warning.message}\n")
                 payload = json.dumps(result)
             except Exception as error:  # what Lambda does: the error becomes the payload
                 errored = True

@@ -1,0 +1,46 @@
+# Turnstile: the two commands a new user runs are `make demo` and `make test`.
+# Each installs what it needs: a virtualenv with the locked Python packages, and the CDK CLI from npm.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json | cksum | cut -d' ' -f1)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: demo test setup lint synth deploy diff clean
+
+demo: $(STAMP)  ## The whole joiner lifecycle in an emulated AWS account, on this machine.
+	$(PY) -m localcloud.demo $(ARGS)
+
+test: $(STAMP)  ## Every test suite: lint and types, unit, local cloud, infra, workflows, secrets, e2e.
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest $(ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock package.json package-lock.json
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# Make the repo (stacks/, localcloud/) and the Lambda package (lambdas/turnstile) importable in the venv.
+	$(PY) -c "import sysconfig, pathlib; (pathlib.Path(sysconfig.get_paths()['purelib']) / 'turnstile-dev.pth').write_text('$(CURDIR)\n$(CURDIR)/lambdas\n')"
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# Real-account commands (need AWS credentials; see README "Deploy to an AWS account").
+synth: $(STAMP)
+	. $(VENV)/bin/activate && npx --no-install cdk synth --no-notices
+diff: $(STAMP)
+	. $(VENV)/bin/activate && npx --no-install cdk diff --no-notices
+deploy: $(STAMP)
+	. $(VENV)/bin/activate && npx --no-install cdk deploy --no-notices
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .demo
