@@ -29,8 +29,12 @@ class LocalCloud:
     `serve()` also exposes the same account on 127.0.0.1 for the AWS CLI.
     """
 
-    def __init__(self, workdir: Path | None = None, region: str = REGION) -> None:
+    def __init__(self, workdir: Path | None = None, region: str = REGION, *,
+                 aws_managed_policies: bool = True) -> None:
+        """`aws_managed_policies`: load AWS's managed policies (~1 s on first IAM call); templates that attach
+        them need it, tests of single steps do not."""
         self.region = region
+        self.aws_managed_policies = aws_managed_policies
         self.account = ACCOUNT
         self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-") if workdir is None else None
         self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[union-attr]
@@ -56,7 +60,7 @@ class LocalCloud:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                                      "iam": {"load_aws_managed_policies": True}})
+                                      "iam": {"load_aws_managed_policies": self.aws_managed_policies}})
         self._mock.start()
         # moto's interpreter logs every Fail state as an ERROR with its internals; the history already says it.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)

@@ -1,0 +1,57 @@
+"""ClaimHire and the failure path's rollback."""
+
+from __future__ import annotations
+
+from turnstile.domain.access_keys import ensure_access_key
+from turnstile.domain.claims import claim_hire, release_hire
+from turnstile.domain.groups import ensure_groups
+from turnstile.domain.login_profile import ensure_login_profile
+from turnstile.domain.rollback import roll_back_user
+from turnstile.domain.users import ensure_user
+
+from tests.unit.conftest import Account
+
+
+def claim(account: Account, execution: str):  # type: ignore[no-untyped-def]
+    return claim_hire(account.client("dynamodb"), account.env.table_name, employee_id="E1001",
+                      username="jane.smith", execution_id=execution)
+
+
+def test_first_execution_owns_the_hire_and_others_are_duplicates(account: Account) -> None:
+    assert not claim(account, "exec-1").duplicate
+    second = claim(account, "exec-2")
+    assert second.duplicate and second.claimed_by == "exec-1"
+
+
+def test_the_owner_can_claim_again_on_retry(account: Account) -> None:
+    claim(account, "exec-1")
+    assert not claim(account, "exec-1").duplicate
+
+
+def test_only_the_owner_releases_the_claim(account: Account) -> None:
+    claim(account, "exec-1")
+    ddb, table = account.client("dynamodb"), account.env.table_name
+    assert not release_hire(ddb, table, employee_id="E1001", execution_id="exec-2")
+    assert release_hire(ddb, table, employee_id="E1001", execution_id="exec-1")
+    assert not claim(account, "exec-3").duplicate
+
+
+def test_rollback_removes_a_half_made_managed_user_and_its_secrets(account: Account) -> None:
+    iam, sm = account.client("iam"), account.client("secretsmanager")
+    hire = account.hire(programmatic=True)
+    ensure_user(iam, hire)
+    ensure_groups(iam, hire, account.env.require_directory().allowed_groups)
+    ensure_login_profile(iam, sm, hire, account.env.password_policy, account.env)
+    ensure_access_key(iam, sm, hire, account.env)
+    undone = roll_back_user(iam, sm, hire, account.env.secret_prefix)
+    assert "user jane.smith" in undone and "login profile" in undone
+    assert iam.list_users()["Users"] == []
+    assert sm.list_secrets()["SecretList"] == []
+
+
+def test_rollback_leaves_an_unmanaged_user_alone(account: Account) -> None:
+    iam, sm = account.client("iam"), account.client("secretsmanager")
+    iam.create_user(UserName="jane.smith")
+    iam.create_login_profile(UserName="jane.smith", Password="Their-own-password-1!")
+    assert roll_back_user(iam, sm, account.hire(), account.env.secret_prefix) == []
+    assert iam.get_login_profile(UserName="jane.smith")["LoginProfile"]["UserName"] == "jane.smith"
