@@ -81,6 +81,7 @@ class LocalCloud:
                 self._server.stop()
                 self._server = None
             lambda_runtime.uninstall()
+            self.runtime.unload()
             clock.uninstall()
             login_profiles.uninstall()
             user_boundaries.uninstall()

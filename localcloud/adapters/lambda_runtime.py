@@ -2,7 +2,8 @@
 
 Each function gets its own copy of its code package, imported under a private module name (its
 "container"), so module-level state and cached settings never leak between functions. Invocations
-are serialised and run with exactly the function's environment, like one warm container each.
+are serialised and run with exactly the function's environment, like one warm container each; what
+they print and log is written to the function's log group, as Lambda does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -29,21 +31,6 @@ from moto.awslambda.models import LambdaFunction
 
 _original_invoke = LambdaFunction._invoke_lambda
 _lock = threading.RLock()
-_capture = threading.local()
-
-
-class _ThreadCapturingStream(io.TextIOBase):
-    """Stands in for sys.stdout: output of a thread that runs a handler goes to that invocation's log."""
-
-    def __init__(self, real: Any) -> None:
-        self.real = real
-
-    def write(self, text: str) -> int:
-        buffer = getattr(_capture, "buffer", None)
-        return (buffer if buffer is not None else self.real).write(text)
-
-    def flush(self) -> None:
-        self.real.flush()
 
 
 class FakeContext:
@@ -69,21 +56,23 @@ class InProcessRuntime:
         self.workdir = workdir
         self.extra_environment = extra_environment
         self._modules: dict[tuple[str, str], ModuleType] = {}
+        self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
         self.invocations: list[dict[str, Any]] = []
 
     def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         if isinstance(event, (str, bytes)):
             event = json.loads(event or "{}")
-        with _lock, self._environment(function):
-            _capture.buffer = io.StringIO()
-            errored = False
+        buffer = io.StringIO()
+        errored = False
+        with _lock, self._environment(function), contextlib.redirect_stdout(buffer):
             try:
                 with warnings.catch_warnings(record=True) as caught:  # Lambda sends them to the log, not the caller
                     warnings.simplefilter("always")
                     handler = self._handler(function)
-                    result = handler(event, FakeContext(function))
+                    with _log_handlers_writing_to(buffer):
+                        result = handler(event, FakeContext(function))
                 for warning in caught:
-                    _capture.buffer.write(f"{warning.category.__name__}: {warning.message}\n")
+                    buffer.write(f"{warning.category.__name__}: {warning.message}\n")
                 payload = json.dumps(result)
             except Exception as error:  # what Lambda does: the error becomes the payload
                 errored = True
@@ -92,9 +81,7 @@ class InProcessRuntime:
                     "errorType": type(error).__name__,
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 })
-            finally:
-                output = _capture.buffer.getvalue()
-                _capture.buffer = None
+        output = buffer.getvalue()
         function.save_logs(output or "(no output)")
         self.invocations.append({"function": function.function_name, "errored": errored})
         return payload, errored, output
@@ -133,7 +120,7 @@ class InProcessRuntime:
         if not code_dir.exists():
             with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
                 archive.extractall(code_dir)
-        alias = re.sub(r"\W", "_", f"_localcloud_{function.function_name}_{top}")
+        alias = re.sub(r"\W", "_", f"{self._namespace}_{function.function_name}_{top}")
         init = code_dir / top / "__init__.py"
         spec = importlib.util.spec_from_file_location(alias, init, submodule_search_locations=[str(init.parent)])
         if spec is None or spec.loader is None:
@@ -144,10 +131,27 @@ class InProcessRuntime:
         return package
 
 
-def install(runtime: InProcessRuntime) -> None:
-    if not isinstance(sys.stdout, _ThreadCapturingStream):
-        sys.stdout = _ThreadCapturingStream(sys.stdout)  # before any handler module creates its Logger
+    def unload(self) -> None:
+        """Forget every function's modules (the account is going away)."""
+        for name in [n for n in sys.modules if n.startswith(self._namespace)]:
+            del sys.modules[name]
+        self._modules.clear()
 
+
+@contextlib.contextmanager
+def _log_handlers_writing_to(buffer: io.StringIO) -> Iterator[None]:
+    """Point the function's logger (Powertools: named after POWERTOOLS_SERVICE_NAME) at this invocation's log."""
+    logger = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined"))
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    previous = [h.setStream(buffer) for h in handlers]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(handlers, previous, strict=True):
+            handler.setStream(stream)
+
+
+def install(runtime: InProcessRuntime) -> None:
     def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
         return runtime.invoke(self, event)
 
@@ -156,5 +160,3 @@ def install(runtime: InProcessRuntime) -> None:
 
 def uninstall() -> None:
     LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
-    if isinstance(sys.stdout, _ThreadCapturingStream):
-        sys.stdout = sys.stdout.real
