@@ -146,11 +146,14 @@ def _archive_create(cls: type, resource_name: str, cloudformation_json: dict[str
     return _original_archive_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
+_BUS_NAME = property(lambda self: self.name)
+
+
 def install() -> None:
     Archive.create_from_cloudformation_json = _archive_create  # type: ignore[method-assign]
     # Gap: AWS::Events::EventBus has no physical id in moto, so `Ref` yields the Python object, not the name.
     if "physical_resource_id" not in EventBus.__dict__:
-        EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
+        EventBus.physical_resource_id = _BUS_NAME  # type: ignore[attr-defined]
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
@@ -162,3 +165,5 @@ def supported_types() -> set[str]:
 
 def uninstall() -> None:
     Archive.create_from_cloudformation_json = classmethod(_original_archive_create)  # type: ignore[method-assign]
+    if EventBus.__dict__.get("physical_resource_id") is _BUS_NAME:
+        del EventBus.physical_resource_id  # type: ignore[attr-defined]

@@ -82,6 +82,7 @@ class InProcessRuntime:
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 })
         output = buffer.getvalue()
+        function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
         function.save_logs(output or "(no output)")
         self.invocations.append({"function": function.function_name, "errored": errored})
         return payload, errored, output
