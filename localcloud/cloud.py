@@ -36,13 +36,13 @@ class LocalCloud:
         self.region = region
         self.aws_managed_policies = aws_managed_policies
         self.account = ACCOUNT
-        self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-") if workdir is None else None
+        self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-", ignore_cleanup_errors=True) if workdir is None else None
         self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[union-attr]
         self.clock = clock.Clock()
         self.runtime = lambda_runtime.InProcessRuntime(self.workdir / "functions", {})
         self._mock: Any = None
         self._server: Any = None
-        self._saved_env: dict[str, str] = {}
+        self._saved_env: dict[str, str | None] = {}
         self.endpoint_url: str | None = None
 
     # lifecycle -----------------------------------------------------------------------------------
@@ -53,12 +53,14 @@ class LocalCloud:
         self.stop()
 
     def start(self) -> LocalCloud:
-        self._saved_env = dict(os.environ)
-        os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105
-                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region,
-                           "AWS_REGION": self.region})
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.pop("AWS_ENDPOINT_URL", None)
+        # Credentials that can only ever reach the emulator; a real profile or endpoint is set aside.
+        wanted = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105
+                  "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        removed = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_PORT")
+        self._saved_env = {k: os.environ.get(k) for k in (*wanted, *removed)}
+        for key in removed:
+            os.environ.pop(key, None)
+        os.environ.update(wanted)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                                       "iam": {"load_aws_managed_policies": self.aws_managed_policies}})
         self._mock.start()
@@ -90,8 +92,11 @@ class LocalCloud:
             cfn_resources.uninstall()
             if self._mock is not None:
                 self._mock.stop()
-            os.environ.clear()
-            os.environ.update(self._saved_env)
+            for key, value in self._saved_env.items():  # key by key: threads may still be reading
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
             if self._tmp is not None:
                 self._tmp.cleanup()
 

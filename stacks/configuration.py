@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -9,13 +10,16 @@ from pydantic import ValidationError
 from turnstile.config import TurnstileConfig, config_error_summary
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "turnstile.yaml"
+# Another file can be named with TURNSTILE_CONFIG (e.g. one per environment); the default is the repo's.
+CONFIG_ENV = "TURNSTILE_CONFIG"
 
 
 class ConfigurationError(SystemExit):
     """Raised at synth time; its message names each offending field."""
 
 
-def load_config(path: Path = DEFAULT_CONFIG) -> TurnstileConfig:
+def load_config(path: Path | None = None) -> TurnstileConfig:
+    path = path or Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:

@@ -130,7 +130,20 @@ class EventBusPolicy(_Applied, CloudFormationModel):
         return cls(f"{bus}|{props['StatementId']}")
 
 
-ADAPTED_TYPES = [IamGroup, SqsQueuePolicy, SnsTopicPolicy, EventBusPolicy]
+class CdkMetadata(_Applied, CloudFormationModel):
+    """AWS::CDK::Metadata (the CDK CLI's version reporting): CloudFormation records it and creates nothing."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CDK::Metadata"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
+                                        account_id: str, region_name: str, **kwargs: Any) -> CdkMetadata:
+        return cls(resource_name)
+
+
+ADAPTED_TYPES = [IamGroup, SqsQueuePolicy, SnsTopicPolicy, EventBusPolicy, CdkMetadata]
 
 # Gap: moto's AWS::Events::Archive expects EventPattern as a JSON string; CloudFormation (and CDK) give an object.
 _original_archive_create = Archive.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]

@@ -89,8 +89,9 @@ class InProcessRuntime:
 
     @contextlib.contextmanager
     def _environment(self, function: LambdaFunction) -> Iterator[None]:
-        saved = dict(os.environ)
-        os.environ.update({
+        """The function's environment for the invocation. Restored key by key, never cleared: other threads
+        (the interpreter, botocore) read os.environ meanwhile."""
+        wanted = {
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
             "AWS_REGION": function.region,
@@ -98,12 +99,17 @@ class InProcessRuntime:
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
             **self.extra_environment,
             **{k: str(v) for k, v in (function.environment_vars or {}).items()},
-        })
+        }
+        saved = {key: os.environ.get(key) for key in wanted}
+        os.environ.update(wanted)
         try:
             yield
         finally:
-            os.environ.clear()
-            os.environ.update(saved)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
     def _handler(self, function: LambdaFunction) -> Any:
         module_path, _, attribute = function.handler.rpartition(".")

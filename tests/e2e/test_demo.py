@@ -1,0 +1,31 @@
+"""The demo a new user runs (`make demo`): CDK CLI synth, local deploy, a hire, a rejection, the AWS CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
+    result = subprocess.run([sys.executable, "-m", "localcloud.demo"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "stack Turnstile: CREATE_COMPLETE" in out
+    assert re.search(r"Execution \w+… of turnstile-onboarding: SUCCEEDED", out)
+    for step in ("ValidateHire", "ClaimHire", "EnsurePasswordPolicy", "CreateUser", "AddToGroups",
+                 "CreateLoginProfile", "IssueAccessKey", "NotifyOnboarded", "Onboarded"):
+        assert re.search(rf"\+\s*[\d.]+s\s+{step}\s", out), step
+    assert "user        arn:aws:iam::123456789012:user/turnstile/engineering/jane.smith" in out
+    assert "boundary    arn:aws:iam::123456789012:policy/turnstile/TurnstileUserBoundary" in out
+    assert "PasswordResetRequired=True" in out
+    assert "turnstile/users/jane.smith/console-password" in out and "turnstile/users/jane.smith/access-key" in out
+    assert re.search(r"of turnstile-onboarding: FAILED .*\n(.*\n)*.*HireRejected", out)
+    assert "alert (HireRejected): detail.last_name" in out
+    assert "IAM users before/after: 1/1; secrets before/after: 2/2" in out
+    assert re.search(r"\|\s*jane\.smith\s*\|\s*/turnstile/engineering/\s*\|", out), "aws iam list-users output"
