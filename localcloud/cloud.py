@@ -15,7 +15,15 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from .adapters import cfn_resources, clock, eventbridge_targets, lambda_runtime, login_profiles, state_machines, user_boundaries
+from .adapters import (
+    cfn_resources,
+    clock,
+    eventbridge_targets,
+    lambda_runtime,
+    login_profiles,
+    state_machines,
+    user_boundaries,
+)
 from .deploy import Deployment, deploy
 
 ACCOUNT = "123456789012"
@@ -29,15 +37,17 @@ class LocalCloud:
     `serve()` also exposes the same account on 127.0.0.1 for the AWS CLI.
     """
 
-    def __init__(self, workdir: Path | None = None, region: str = REGION, *,
-                 aws_managed_policies: bool = True) -> None:
+    def __init__(self, workdir: Path | None = None, region: str = REGION, *, aws_managed_policies: bool = True) -> None:
         """`aws_managed_policies`: load AWS's managed policies (~1 s on first IAM call); templates that attach
         them need it, tests of single steps do not."""
         self.region = region
         self.aws_managed_policies = aws_managed_policies
         self.account = ACCOUNT
-        self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-", ignore_cleanup_errors=True) if workdir is None else None
-        self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[union-attr]
+        self._tmp = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="localcloud-", ignore_cleanup_errors=True)
+            workdir = Path(self._tmp.name)
+        self.workdir = workdir
         self.clock = clock.Clock()
         self.runtime = lambda_runtime.InProcessRuntime(self.workdir / "functions", {})
         self._mock: Any = None
@@ -54,15 +64,24 @@ class LocalCloud:
 
     def start(self) -> LocalCloud:
         # Credentials that can only ever reach the emulator; a real profile or endpoint is set aside.
-        wanted = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105
-                  "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        wanted = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
         removed = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_PORT")
         self._saved_env = {k: os.environ.get(k) for k in (*wanted, *removed)}
         for key in removed:
             os.environ.pop(key, None)
         os.environ.update(wanted)
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                                      "iam": {"load_aws_managed_policies": self.aws_managed_policies}})
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "iam": {"load_aws_managed_policies": self.aws_managed_policies},
+            }
+        )
         self._mock.start()
         # moto's interpreter logs every Fail state as an ERROR with its internals; the history already says it.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
@@ -122,8 +141,12 @@ class LocalCloud:
 
     def put_event(self, bus: str, source: str, detail_type: str, detail: dict[str, Any] | str) -> str:
         """PutEvents on `bus`; returns the event id EventBridge assigned."""
-        entry = {"EventBusName": bus, "Source": source, "DetailType": detail_type,
-                 "Detail": detail if isinstance(detail, str) else json.dumps(detail)}
+        entry = {
+            "EventBusName": bus,
+            "Source": source,
+            "DetailType": detail_type,
+            "Detail": detail if isinstance(detail, str) else json.dumps(detail),
+        }
         response = self.client("events").put_events(Entries=[entry])
         result = response["Entries"][0]
         if "EventId" not in result:

@@ -21,11 +21,24 @@ from .cloud import LocalCloud
 from .timeline import render
 
 ROOT = Path(__file__).resolve().parent.parent
-JANE = {"employee_id": "E1001", "first_name": "Jane", "last_name": "Smith", "email": "jane.smith@example.com",
-        "department": "Engineering", "team": "Backend", "access": {"console": True, "programmatic": True},
-        "effective_date": "2026-12-01"}
-INVALID = {"employee_id": "E1002", "first_name": "Bob", "last_name": "", "email": "not-an-email",
-           "department": "Marketing", "access": {"console": True}}
+JANE = {
+    "employee_id": "E1001",
+    "first_name": "Jane",
+    "last_name": "Smith",
+    "email": "jane.smith@example.com",
+    "department": "Engineering",
+    "team": "Backend",
+    "access": {"console": True, "programmatic": True},
+    "effective_date": "2026-12-01",
+}
+INVALID = {
+    "employee_id": "E1002",
+    "first_name": "Bob",
+    "last_name": "",
+    "email": "not-an-email",
+    "department": "Marketing",
+    "access": {"console": True},
+}
 
 
 def banner(text: str) -> None:
@@ -36,10 +49,17 @@ def synthesize(outdir: Path) -> Path:
     banner("1. Synthesize the CDK app (npx cdk synth), exactly as for a real deployment")
     env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"}
     started = time.monotonic()
-    subprocess.run(["npx", "--no-install", "cdk", "synth", "--quiet", "--no-notices", "--output", str(outdir)],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    print(f"cloud assembly in {outdir.relative_to(ROOT)} ({time.monotonic() - started:.1f} s); "
-          "cdk-nag AwsSolutions checks passed")
+    subprocess.run(
+        ["npx", "--no-install", "cdk", "synth", "--quiet", "--no-notices", "--output", str(outdir)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(
+        f"cloud assembly in {outdir.relative_to(ROOT)} ({time.monotonic() - started:.1f} s); "
+        "cdk-nag AwsSolutions checks passed"
+    )
     return outdir
 
 
@@ -70,7 +90,9 @@ def show_user(cloud: LocalCloud, username: str) -> None:
     print(f"groups      {', '.join(groups)}")
     print(f"console     login profile, PasswordResetRequired={profile['PasswordResetRequired']}")
     print(f"access keys {', '.join(k['AccessKeyId'] + ' ' + k['Status'] for k in keys) or 'none'}")
-    for page in sm.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": [f"turnstile/users/{username}/"]}]):
+    for page in sm.get_paginator("list_secrets").paginate(
+        Filters=[{"Key": "name", "Values": [f"turnstile/users/{username}/"]}]
+    ):
         for secret in page["SecretList"]:
             print(f"secret      {secret['Name']} (KMS {secret.get('KmsKeyId', '')[-12:]}): value never printed")
 
@@ -89,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         state_machine = deployment.outputs["OnboardingStateMachineArn"]
         mailbox = inbox(cloud, deployment.outputs["NotificationsTopicArn"])
 
-        banner("3. The HR system puts an \"Employee Hired\" event on the turnstile-hr bus")
+        banner('3. The HR system puts an "Employee Hired" event on the turnstile-hr bus')
         print(json.dumps(JANE, indent=2))
         cloud.put_event(deployment.outputs["HrBusName"], "hr.system", "Employee Hired", JANE)
         execution = cloud.wait_for_executions(state_machine, 1)[-1]
@@ -109,21 +131,41 @@ def run(args: argparse.Namespace) -> int:
         print(render(rejected, cloud.history(rejected["executionArn"])))
         for message in read_inbox(cloud, mailbox):
             print(f"alert ({message['event']}): {message.get('reason')}")
-        print(f"IAM users before/after: {users_before}/{len(cloud.client('iam').list_users()['Users'])}; "
-              f"secrets before/after: {secrets_before}/{len(cloud.client('secretsmanager').list_secrets()['SecretList'])}")
+        print(
+            f"IAM users before/after: {users_before}/{len(cloud.client('iam').list_users()['Users'])}; "
+            f"secrets before/after: {secrets_before}/{len(cloud.client('secretsmanager').list_secrets()['SecretList'])}"
+        )
 
         banner(f"6. The AWS CLI sees the same account at {endpoint}")
-        command = ["aws", "--endpoint-url", endpoint, "--region", cloud.region, "iam", "list-users",
-                   "--path-prefix", "/turnstile/", "--query", "Users[].[UserName,Path,Arn]", "--output", "table"]
+        command = [
+            "aws",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            cloud.region,
+            "iam",
+            "list-users",
+            "--path-prefix",
+            "/turnstile/",
+            "--query",
+            "Users[].[UserName,Path,Arn]",
+            "--output",
+            "table",
+        ]
         print("$ " + " ".join(command))
         cli = Path(sys.executable).parent / "aws"
-        subprocess.run([str(cli), *command[1:]], check=True, env={**os.environ, "AWS_ACCESS_KEY_ID": "testing",
-                                                                  "AWS_SECRET_ACCESS_KEY": "testing"})
+        subprocess.run(
+            [str(cli), *command[1:]],
+            check=True,
+            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+        )
         banner("Where to look next")
-        print(f"  the workflow:   statemachines/onboarding.asl.json (state NAME -> lambdas/turnstile/handlers/name.py)")
-        print(f"  the stack:      stacks/turnstile_stack.py, configuration in config/turnstile.yaml")
-        print(f"  keep it up:     make demo ARGS=--serve, then e.g. aws --endpoint-url {endpoint} "
-              "stepfunctions list-executions --state-machine-arn " + state_machine)
+        print("  the workflow:   statemachines/onboarding.asl.json (state NAME -> lambdas/turnstile/handlers/name.py)")
+        print("  the stack:      stacks/turnstile_stack.py, configuration in config/turnstile.yaml")
+        print(
+            f"  keep it up:     make demo ARGS=--serve, then e.g. aws --endpoint-url {endpoint} "
+            "stepfunctions list-executions --state-machine-arn " + state_machine
+        )
         if args.serve:
             print(f"\nServing the emulated account at {endpoint} (127.0.0.1 only). Ctrl-C to stop.", flush=True)
             try:

@@ -53,8 +53,9 @@ def zip_directory(directory: Path) -> bytes:
 
 def bootstrap(ssm: Any, s3: Any, account: str, region: str) -> str:
     """What `cdk bootstrap` leaves behind that a deployment reads: the version parameter and the asset bucket."""
-    ssm.put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value=BOOTSTRAP_VERSION,
-                      Type="String", Overwrite=True)
+    ssm.put_parameter(
+        Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value=BOOTSTRAP_VERSION, Type="String", Overwrite=True
+    )
     bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{account}-{region}"
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
@@ -80,7 +81,9 @@ def seed_public_parameters(template: dict[str, Any], account: str, region: str) 
     seeded = []
     for parameter in template.get("Parameters", {}).values():
         name = parameter.get("Default", "")
-        if parameter.get("Type", "").startswith("AWS::SSM::Parameter::Value") and name.startswith(PUBLIC_PARAMETER_PREFIX):
+        if parameter.get("Type", "").startswith("AWS::SSM::Parameter::Value") and name.startswith(
+            PUBLIC_PARAMETER_PREFIX
+        ):
             value = public_parameter_value(name, region)
             public_parameters.seed(account, region, name, value)
             seeded.append(name)
@@ -98,8 +101,11 @@ def public_parameter_value(name: str, region: str) -> str:
 def deploy(clients: dict[str, Any], assembly: Path, stack_name: str, account: str, region: str) -> Deployment:
     template_path = assembly / f"{stack_name}.template.json"
     template = json.loads(template_path.read_text())
-    unsupported = sorted(f"{lid} ({r['Type']})" for lid, r in template["Resources"].items()
-                         if r["Type"] not in supported_types() and not r["Type"].startswith("Custom::"))
+    unsupported = sorted(
+        f"{lid} ({r['Type']})"
+        for lid, r in template["Resources"].items()
+        if r["Type"] not in supported_types() and not r["Type"].startswith("Custom::")
+    )
     if unsupported and not os.environ.get("LOCALCLOUD_ALLOW_UNSUPPORTED"):
         raise DeploymentFailed("the local cloud cannot create: " + ", ".join(unsupported))
 
@@ -107,8 +113,11 @@ def deploy(clients: dict[str, Any], assembly: Path, stack_name: str, account: st
     publish_assets(clients["s3"], assembly, stack_name, bucket)
     seed_public_parameters(template, account, region)
     cfn = clients["cloudformation"]
-    cfn.create_stack(StackName=stack_name, TemplateBody=template_path.read_text(),
-                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=template_path.read_text(),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise DeploymentFailed(f"{stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")

@@ -16,9 +16,16 @@ class Step:
     outcome: str
 
 
-ENTERED = {"TaskStateEntered": "Task", "PassStateEntered": "Pass", "ChoiceStateEntered": "Choice",
-           "SucceedStateEntered": "Succeed", "FailStateEntered": "Fail", "WaitStateEntered": "Wait",
-           "ParallelStateEntered": "Parallel", "MapStateEntered": "Map"}
+ENTERED = {
+    "TaskStateEntered": "Task",
+    "PassStateEntered": "Pass",
+    "ChoiceStateEntered": "Choice",
+    "SucceedStateEntered": "Succeed",
+    "FailStateEntered": "Fail",
+    "WaitStateEntered": "Wait",
+    "ParallelStateEntered": "Parallel",
+    "MapStateEntered": "Map",
+}
 FAILURES = {"LambdaFunctionFailed", "LambdaFunctionTimedOut", "TaskFailed", "TaskTimedOut"}
 
 
@@ -33,13 +40,13 @@ def steps(history: list[dict[str, Any]]) -> list[Step]:
     for event in history:
         kind = event["type"]
         if kind in ENTERED:
-            details = event.get("stateEnteredEventDetails", {})
+            entered = event.get("stateEnteredEventDetails", {})
             entered_at = event["timestamp"]
-            current = Step(details.get("name", "?"), ENTERED[kind], (entered_at - start).total_seconds(), 0.0, "ok")
+            current = Step(entered.get("name", "?"), ENTERED[kind], (entered_at - start).total_seconds(), 0.0, "ok")
             found.append(current)
         elif current is not None and kind in FAILURES:
-            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-            current.outcome = f"error {details.get('error', '?')}"
+            failure: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+            current.outcome = f"error {failure.get('error', '?')}"
         elif current is not None and kind.endswith("StateExited"):
             current.duration = (event["timestamp"] - entered_at).total_seconds()
         elif current is not None and kind in ("ExecutionSucceeded", "ExecutionFailed"):
@@ -52,10 +59,14 @@ def steps(history: list[dict[str, Any]]) -> list[Step]:
 
 def render(execution: dict[str, Any], history: list[dict[str, Any]]) -> str:
     total = (execution["stopDate"] - execution["startDate"]).total_seconds() if execution.get("stopDate") else 0.0
-    lines = [f"Execution {execution['name'][:8]}… of {execution['stateMachineArn'].rsplit(':', 1)[-1]}: "
-             f"{execution['status']} in {total:.2f} s ({len(history)} history events)"]
+    lines = [
+        f"Execution {execution['name'][:8]}… of {execution['stateMachineArn'].rsplit(':', 1)[-1]}: "
+        f"{execution['status']} in {total:.2f} s ({len(history)} history events)"
+    ]
     for step in steps(history):
-        lines.append(f"  +{step.started:7.3f}s  {step.name:<22} {step.kind:<8} {step.duration * 1000:7.1f} ms  {step.outcome}")
+        lines.append(
+            f"  +{step.started:7.3f}s  {step.name:<22} {step.kind:<8} {step.duration * 1000:7.1f} ms  {step.outcome}"
+        )
     if execution.get("error"):
         lines.append(f"  error: {execution['error']}: {execution.get('cause', '')}")
     return "\n".join(lines)

@@ -27,6 +27,4 @@ def load_config(path: Path | None = None) -> TurnstileConfig:
     try:
         return TurnstileConfig.model_validate(raw or {})
     except ValidationError as error:
-        raise ConfigurationError(
-            f"Turnstile configuration {path} is invalid:\n{config_error_summary(error)}"
-        ) from None
+        raise ConfigurationError(f"Turnstile configuration {path} is invalid:\n{config_error_summary(error)}") from None

@@ -11,44 +11,70 @@ XRAY_AND_POLICY = (
 )
 MANAGED_USERS = (
     "Scoped to users under Turnstile's IAM path (user/<path>/*); write actions are further conditioned on the "
-    "turnstile:managed tag, and CreateUser on Turnstile's permissions boundary. User names are not known at deploy time."
+    "turnstile:managed tag, and CreateUser on Turnstile's permissions boundary. "
+    "User names are not known at deploy time."
 )
 ANY_USER_READ = (
     "Read-only GetUser/ListUserTags on any user: IAM user names are unique account-wide, so telling a name "
     "conflict with an unmanaged user from a retry needs to read that user. No write action is granted here."
 )
-SECRETS = (
-    "Scoped to Turnstile's secret prefix (secret:turnstile/users/*); per-user names are only known at run time."
-)
+SECRETS = "Scoped to Turnstile's secret prefix (secret:turnstile/users/*); per-user names are only known at run time."
 KMS_DATA_KEYS = "kms:GenerateDataKey* is what SNS needs to publish to a topic encrypted with Turnstile's key."
 
 SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
     "Directory": [
-        {"id": "AwsSolutions-IAM4", "reason": "Groups carry exactly the managed policies listed for them in "
-         "config/turnstile.yaml; choosing AWS job-function policies is the deploying team's decision.",
-         "appliesTo": [{"regex": "/^Policy::arn:aws:iam::aws:policy/.*$/g"}]},
-        {"id": "AwsSolutions-IAM5", "reason": "The permissions boundary is a ceiling, not a grant: it allows what "
-         "the user's groups grant, minus explicit denies on IAM escalation and Turnstile's secrets.",
-         "appliesTo": ["Action::*", "Resource::*"]},
+        {
+            "id": "AwsSolutions-IAM4",
+            "reason": "Groups carry exactly the managed policies listed for them in "
+            "config/turnstile.yaml; choosing AWS job-function policies is the deploying team's decision.",
+            "appliesTo": [{"regex": "/^Policy::arn:aws:iam::aws:policy/.*$/g"}],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "The permissions boundary is a ceiling, not a grant: it allows what "
+            "the user's groups grant, minus explicit denies on IAM escalation and Turnstile's secrets.",
+            "appliesTo": ["Action::*", "Resource::*"],
+        },
     ],
     "Functions": [
-        {"id": "AwsSolutions-L1", "reason": "Pinned to python3.13, the runtime the Powertools layer pinned in "
-         "config/turnstile.yaml is published for and that the tests exercise; bump both together."},
+        {
+            "id": "AwsSolutions-L1",
+            "reason": "Pinned to python3.13, the runtime the Powertools layer pinned in "
+            "config/turnstile.yaml is published for and that the tests exercise; bump both together.",
+        },
         {"id": "AwsSolutions-IAM5", "reason": XRAY_AND_POLICY, "appliesTo": ["Resource::*"]},
-        {"id": "AwsSolutions-IAM5", "reason": MANAGED_USERS,
-         "appliesTo": [{"regex": "/^Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/.+/\\*$/g"}]},
-        {"id": "AwsSolutions-IAM5", "reason": ANY_USER_READ,
-         "appliesTo": ["Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*"]},
-        {"id": "AwsSolutions-IAM5", "reason": SECRETS,
-         "appliesTo": [{"regex": "/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:turnstile/users/\\*$/g"}]},
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": MANAGED_USERS,
+            "appliesTo": [{"regex": "/^Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/.+/\\*$/g"}],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": ANY_USER_READ,
+            "appliesTo": ["Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*"],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": SECRETS,
+            "appliesTo": [
+                {"regex": "/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:turnstile/users/\\*$/g"}
+            ],
+        },
         {"id": "AwsSolutions-IAM5", "reason": KMS_DATA_KEYS, "appliesTo": ["Action::kms:GenerateDataKey*"]},
     ],
     "Onboarding/StateMachine/Role": [
-        {"id": "AwsSolutions-IAM5", "reason": "Resource '*' is required by X-Ray and by CloudWatch Logs' log "
-         "delivery actions, which have no resource-level permissions.", "appliesTo": ["Resource::*"]},
-        {"id": "AwsSolutions-IAM5", "reason": "Invoke is granted on exactly Turnstile's step functions; ':*' "
-         "covers their versions and aliases only.",
-         "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}]},
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Resource '*' is required by X-Ray and by CloudWatch Logs' log "
+            "delivery actions, which have no resource-level permissions.",
+            "appliesTo": ["Resource::*"],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Invoke is granted on exactly Turnstile's step functions; ':*' "
+            "covers their versions and aliases only.",
+            "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}],
+        },
     ],
     "HrIngestion/DeadLetters": [
         {"id": "AwsSolutions-SQS3", "reason": "This queue is itself the dead-letter queue of the HR rules."},

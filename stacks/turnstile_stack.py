@@ -23,13 +23,20 @@ class TurnstileStack(Stack):
         storage = Storage(self, "Storage", alert_emails=config.notifications.emails)
         directory = Directory(self, "Directory", config=config, secret_prefix=storage.secret_prefix)
         functions = FunctionFactory(
-            self, "Functions", config=config,
+            self,
+            "Functions",
+            config=config,
             environment=FunctionFactory.base_environment(
-                config, table_name=storage.table.table_name, topic_arn=storage.topic.topic_arn,
-                key_arn=storage.key.key_arn, secret_prefix=storage.secret_prefix),
+                config,
+                table_name=storage.table.table_name,
+                topic_arn=storage.topic.topic_arn,
+                key_arn=storage.key.key_arn,
+                secret_prefix=storage.secret_prefix,
+            ),
         )
-        onboarding = OnboardingWorkflow(self, "Onboarding", config=config, storage=storage,
-                                        directory=directory, functions=functions)
+        onboarding = OnboardingWorkflow(
+            self, "Onboarding", config=config, storage=storage, directory=directory, functions=functions
+        )
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
 

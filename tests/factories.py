@@ -7,8 +7,13 @@ import uuid
 from typing import Any
 
 BASE_DETAIL: dict[str, Any] = {
-    "employee_id": "E1001", "first_name": "Jane", "last_name": "Smith", "email": "jane.smith@example.com",
-    "department": "Engineering", "team": "Backend", "access": {"console": True, "programmatic": False},
+    "employee_id": "E1001",
+    "first_name": "Jane",
+    "last_name": "Smith",
+    "email": "jane.smith@example.com",
+    "department": "Engineering",
+    "team": "Backend",
+    "access": {"console": True, "programmatic": False},
     "effective_date": "2026-12-01",
 }
 
@@ -25,6 +30,15 @@ def hire_detail(**overrides: Any) -> dict[str, Any]:
 
 def hire_event(detail: dict[str, Any] | None = None, **envelope: Any) -> dict[str, Any]:
     """The EventBridge envelope the onboarding workflow receives."""
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Employee Hired", "source": "hr.system",
-            "account": "123456789012", "time": "2026-11-28T09:00:00Z", "region": "us-east-1", "resources": [],
-            "detail": detail if detail is not None else hire_detail(), **envelope}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Employee Hired",
+        "source": "hr.system",
+        "account": "123456789012",
+        "time": "2026-11-28T09:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail if detail is not None else hire_detail(),
+        **envelope,
+    }

@@ -66,8 +66,14 @@ class IamGroup(CloudFormationModel):
         raise NotImplementedError(attribute_name)
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
-                                        account_id: str, region_name: str, **kwargs: Any) -> IamGroup:
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> IamGroup:
         props = cloudformation_json.get("Properties", {})
         backend = iam_backends[account_id]["global"]
         group = backend.create_group(props.get("GroupName", resource_name), props.get("Path", "/"))
@@ -84,13 +90,20 @@ class SqsQueuePolicy(_Applied, CloudFormationModel):
         return "AWS::SQS::QueuePolicy"
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
-                                        account_id: str, region_name: str, **kwargs: Any) -> SqsQueuePolicy:
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SqsQueuePolicy:
         props = cloudformation_json["Properties"]
         for url in props["Queues"]:
             name = url.rstrip("/").rsplit("/", 1)[-1]
             sqs_backends[account_id][region_name].set_queue_attributes(
-                name, {"Policy": _as_json(props["PolicyDocument"])})
+                name, {"Policy": _as_json(props["PolicyDocument"])}
+            )
         return cls(resource_name)
 
 
@@ -100,12 +113,19 @@ class SnsTopicPolicy(_Applied, CloudFormationModel):
         return "AWS::SNS::TopicPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
-                                        account_id: str, region_name: str, **kwargs: Any) -> SnsTopicPolicy:
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SnsTopicPolicy:
         props = cloudformation_json["Properties"]
         for topic_arn in props["Topics"]:
             sns_backends[account_id][region_name].set_topic_attribute(
-                topic_arn, "Policy", _as_json(props["PolicyDocument"]))
+                topic_arn, "Policy", _as_json(props["PolicyDocument"])
+            )
         return cls(resource_name)
 
 
@@ -115,17 +135,26 @@ class EventBusPolicy(_Applied, CloudFormationModel):
         return "AWS::Events::EventBusPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
-                                        account_id: str, region_name: str, **kwargs: Any) -> EventBusPolicy:
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EventBusPolicy:
         props = cloudformation_json["Properties"]
         bus = props.get("EventBusName", "default")
         if bus.startswith("arn:"):
             bus = parse_arn(bus).resource_id.split("/")[-1]
         statement = props["Statement"]
         events_backends[account_id][region_name].put_permission(
-            event_bus_name=bus, action=None, principal=None, statement_id=props["StatementId"],
-            condition=None, policy=json.dumps({"Version": "2012-10-17",
-                                               "Statement": [{**statement, "Sid": props["StatementId"]}]}),
+            event_bus_name=bus,
+            action=None,  # type: ignore[arg-type]  # a full policy document is given instead
+            principal=None,  # type: ignore[arg-type]
+            statement_id=props["StatementId"],
+            condition=None,  # type: ignore[arg-type]
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [{**statement, "Sid": props["StatementId"]}]}),
         )
         return cls(f"{bus}|{props['StatementId']}")
 
@@ -138,8 +167,14 @@ class CdkMetadata(_Applied, CloudFormationModel):
         return "AWS::CDK::Metadata"
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
-                                        account_id: str, region_name: str, **kwargs: Any) -> CdkMetadata:
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CdkMetadata:
         return cls(resource_name)
 
 
@@ -150,12 +185,15 @@ _original_archive_create = Archive.create_from_cloudformation_json.__func__  # t
 
 
 @classmethod  # type: ignore[misc]
-def _archive_create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-                    region_name: str, **kwargs: Any) -> Any:
+def _archive_create(
+    cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
     props = cloudformation_json.get("Properties", {})
     if isinstance(props.get("EventPattern"), dict):
-        cloudformation_json = {**cloudformation_json,
-                               "Properties": {**props, "EventPattern": json.dumps(props["EventPattern"])}}
+        cloudformation_json = {
+            **cloudformation_json,
+            "Properties": {**props, "EventPattern": json.dumps(props["EventPattern"])},
+        }
     return _original_archive_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
@@ -163,7 +201,7 @@ _BUS_NAME = property(lambda self: self.name)
 
 
 def install() -> None:
-    Archive.create_from_cloudformation_json = _archive_create  # type: ignore[method-assign]
+    setattr(Archive, "create_from_cloudformation_json", _archive_create)  # noqa: B010 - monkeypatching moto
     # Gap: AWS::Events::EventBus has no physical id in moto, so `Ref` yields the Python object, not the name.
     if "physical_resource_id" not in EventBus.__dict__:
         EventBus.physical_resource_id = _BUS_NAME  # type: ignore[attr-defined]
@@ -177,6 +215,6 @@ def supported_types() -> set[str]:
 
 
 def uninstall() -> None:
-    Archive.create_from_cloudformation_json = classmethod(_original_archive_create)  # type: ignore[method-assign]
+    setattr(Archive, "create_from_cloudformation_json", classmethod(_original_archive_create))  # noqa: B010
     if EventBus.__dict__.get("physical_resource_id") is _BUS_NAME:
         del EventBus.physical_resource_id  # type: ignore[attr-defined]

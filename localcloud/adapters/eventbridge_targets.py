@@ -27,10 +27,17 @@ def envelope(event: dict[str, Any], account: str, region: str) -> dict[str, Any]
     when = event.get("time")
     if isinstance(when, (int, float)):
         when = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"version": "0", "id": event.get("id") or str(uuid.uuid4()), "detail-type": event.get("detail-type"),
-            "source": event.get("source"), "account": event.get("account") or account, "time": when,
-            "region": event.get("region") or region, "resources": event.get("resources", []),
-            "detail": event.get("detail", {})}
+    return {
+        "version": "0",
+        "id": event.get("id") or str(uuid.uuid4()),
+        "detail-type": event.get("detail-type"),
+        "source": event.get("source"),
+        "account": event.get("account") or account,
+        "time": when,
+        "region": event.get("region") or region,
+        "resources": event.get("resources", []),
+        "detail": event.get("detail", {}),
+    }
 
 
 def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
@@ -43,8 +50,11 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         return json.dumps(value)
     if "InputTransformer" in target:
         transformer = target["InputTransformer"]
-        rendered = EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
-                                             input_paths_map=transformer.get("InputPathsMap", {}), event=event)
+        rendered = EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,  # type: ignore[arg-type]
+        )
         return rendered if isinstance(rendered, str) else json.dumps(rendered)
     return json.dumps(event)
 
@@ -53,10 +63,13 @@ def deliver(target: dict[str, Any], payload: str) -> str:
     arn = parse_arn(target["Arn"])
     if arn.service == "states":
         sfn = boto3.client("stepfunctions", region_name=arn.region)
-        return str(sfn.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=payload)["executionArn"])
+        return str(
+            sfn.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=payload)["executionArn"]
+        )
     if arn.service == "lambda":
         boto3.client("lambda", region_name=arn.region).invoke(
-            FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode())
+            FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode()
+        )
         return target["Arn"]
     boto3.client("sns", region_name=arn.region).publish(TopicArn=target["Arn"], Message=payload)
     return target["Arn"]
@@ -69,23 +82,27 @@ def _dead_letter(target: dict[str, Any], payload: str, error: Exception) -> None
     arn = parse_arn(queue_arn)
     sqs = boto3.client("sqs", region_name=arn.region)
     url = sqs.get_queue_url(QueueName=arn.resource_id, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody=payload, MessageAttributes={
-        "ERROR_CODE": {"DataType": "String", "StringValue": type(error).__name__},
-        "ERROR_MESSAGE": {"DataType": "String", "StringValue": str(error)[:1000]},
-        "RULE_ARN": {"DataType": "String", "StringValue": target.get("RuleArn", "")},
-        "TARGET_ARN": {"DataType": "String", "StringValue": target["Arn"]},
-    })
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody=payload,
+        MessageAttributes={
+            "ERROR_CODE": {"DataType": "String", "StringValue": type(error).__name__},
+            "ERROR_MESSAGE": {"DataType": "String", "StringValue": str(error)[:1000]},
+            "RULE_ARN": {"DataType": "String", "StringValue": target.get("RuleArn", "")},
+            "TARGET_ARN": {"DataType": "String", "StringValue": target["Arn"]},
+        },
+    )
 
 
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
-    if not self.event_pattern.matches_event(original_event):
+    if not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return
     native = [t for t in self.targets if parse_arn(t["Arn"]).service not in HANDLED_SERVICES]
     ours = [t for t in self.targets if parse_arn(t["Arn"]).service in HANDLED_SERVICES]
     if native:
         self.targets = native
         try:
-            _original_send(self, original_event, transform_input)
+            _original_send(self, original_event, transform_input)  # type: ignore[arg-type]
         finally:
             self.targets = native + ours
     event = envelope(original_event, self.account_id, self.region_name)
@@ -100,8 +117,8 @@ def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input:
 
 
 def install() -> None:
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - monkeypatching moto, on purpose
 
 
 def uninstall() -> None:
-    Rule.send_to_targets = _original_send  # type: ignore[method-assign]
+    setattr(Rule, "send_to_targets", _original_send)  # noqa: B010

@@ -76,11 +76,13 @@ class InProcessRuntime:
                 payload = json.dumps(result)
             except Exception as error:  # what Lambda does: the error becomes the payload
                 errored = True
-                payload = json.dumps({
-                    "errorMessage": str(error),
-                    "errorType": type(error).__name__,
-                    "stackTrace": traceback.format_tb(error.__traceback__),
-                })
+                payload = json.dumps(
+                    {
+                        "errorMessage": str(error),
+                        "errorType": type(error).__name__,
+                        "stackTrace": traceback.format_tb(error.__traceback__),
+                    }
+                )
         output = buffer.getvalue()
         function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
         function.save_logs(output or "(no output)")
@@ -112,7 +114,7 @@ class InProcessRuntime:
                     os.environ[key] = value
 
     def _handler(self, function: LambdaFunction) -> Any:
-        module_path, _, attribute = function.handler.rpartition(".")
+        module_path, _, attribute = str(function.handler).rpartition(".")
         top, _, rest = module_path.partition(".")
         key = (function.function_arn, function.code_sha_256)
         package = self._modules.get(key)
@@ -136,7 +138,6 @@ class InProcessRuntime:
         sys.modules[alias] = package
         spec.loader.exec_module(package)
         return package
-
 
     def unload(self) -> None:
         """Forget every function's modules (the account is going away)."""
@@ -162,8 +163,8 @@ def install(runtime: InProcessRuntime) -> None:
     def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
         return runtime.invoke(self, event)
 
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    setattr(LambdaFunction, "_invoke_lambda", _invoke_lambda)  # noqa: B010 - monkeypatching moto, on purpose
 
 
 def uninstall() -> None:
-    LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+    setattr(LambdaFunction, "_invoke_lambda", _original_invoke)  # noqa: B010

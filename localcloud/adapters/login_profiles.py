@@ -8,9 +8,9 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from moto.core.responses import ActionResult
 from moto.iam.exceptions import IAMException
 from moto.iam.models import IAMBackend
-from moto.core.responses import ActionResult
 from moto.iam.responses import IamResponse
 
 _original_create = IAMBackend.create_login_profile
@@ -29,8 +29,14 @@ def violations(policy: Any, password: str) -> list[str]:
         return [] if len(password) >= 8 else ["at least 8 characters"]
     rules = [
         (len(password) >= policy.minimum_password_length, f"at least {policy.minimum_password_length} characters"),
-        (not policy.require_uppercase_characters or any(c in string.ascii_uppercase for c in password), "an uppercase letter"),
-        (not policy.require_lowercase_characters or any(c in string.ascii_lowercase for c in password), "a lowercase letter"),
+        (
+            not policy.require_uppercase_characters or any(c in string.ascii_uppercase for c in password),
+            "an uppercase letter",
+        ),
+        (
+            not policy.require_lowercase_characters or any(c in string.ascii_lowercase for c in password),
+            "a lowercase letter",
+        ),
         (not policy.require_numbers or any(c in string.digits for c in password), "a number"),
         (not policy.require_symbols or any(c in SYMBOLS for c in password), "a symbol"),
     ]
@@ -42,8 +48,9 @@ def _check(backend: IAMBackend, password: str | None) -> None:
         return
     missing = violations(backend.account_password_policy, password)
     if missing:
-        raise PasswordPolicyViolation("Password does not conform to the account password policy: needs "
-                                      + ", ".join(missing))
+        raise PasswordPolicyViolation(
+            "Password does not conform to the account password policy: needs " + ", ".join(missing)
+        )
 
 
 def create_login_profile(self: IAMBackend, user_name: str, password: str, password_reset_required: bool = False) -> Any:
@@ -67,8 +74,15 @@ def response_create_login_profile(self: IamResponse) -> ActionResult:
     """moto's response drops PasswordResetRequired; this one passes it to the backend."""
     reset = str(self._get_param("PasswordResetRequired", "false")).lower() == "true"
     user = create_login_profile(self.backend, self._get_param("UserName"), self._get_param("Password"), reset)
-    return ActionResult({"LoginProfile": {"UserName": user.name, "CreateDate": user.create_date,
-                                          "PasswordResetRequired": user.password_reset_required}})
+    return ActionResult(
+        {
+            "LoginProfile": {
+                "UserName": user.name,
+                "CreateDate": user.create_date,
+                "PasswordResetRequired": user.password_reset_required,
+            }
+        }
+    )
 
 
 def install() -> None:

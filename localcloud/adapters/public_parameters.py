@@ -13,6 +13,17 @@ def seed(account_id: str, region: str, name: str, value: str) -> None:
     store = ssm_backends[account_id][region]._parameters
     if store.get(name):
         return
-    store[name].append(Parameter(account_id=account_id, name=name, value=value, parameter_type="String",
-                                 description="local stand-in for an AWS public parameter", allowed_pattern=None,
-                                 keyid=None, last_modified_date=utcnow(), version=1, data_type="text"))
+    store[name].append(
+        Parameter(  # type: ignore[abstract]
+            account_id=account_id,
+            name=name,
+            value=value,
+            parameter_type="String",
+            description="local stand-in for an AWS public parameter",
+            allowed_pattern=None,
+            keyid=None,
+            last_modified_date=utcnow(),
+            version=1,
+            data_type="text",
+        )
+    )

@@ -25,6 +25,8 @@ def definition_of(properties: dict[str, Any], account_id: str) -> str:
     else:
         location = properties["DefinitionS3Location"]
         key = s3_backends[account_id]["aws"].get_object(location["Bucket"], location["Key"])
+        if key is None:
+            raise ValueError(f"state machine definition s3://{location['Bucket']}/{location['Key']} not found")
         definition = key.value.decode()
     for name, value in properties.get("DefinitionSubstitutions", {}).items():
         definition = definition.replace("${" + name + "}", str(value))
@@ -43,8 +45,9 @@ def executing_backend(account_id: str, region_name: str) -> Any:
 
 
 @classmethod  # type: ignore[misc]
-def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: dict[str, Any],
-                                    account_id: str, region_name: str, **kwargs: Any) -> Any:
+def create_from_cloudformation_json(
+    cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
     props = cloudformation_json["Properties"]
     return executing_backend(account_id, region_name).create_state_machine(
         name=props.get("StateMachineName", resource_name),
@@ -58,8 +61,8 @@ def create_from_cloudformation_json(cls: type, resource_name: str, cloudformatio
 
 
 def install() -> None:
-    StateMachine.create_from_cloudformation_json = create_from_cloudformation_json  # type: ignore[method-assign]
+    setattr(StateMachine, "create_from_cloudformation_json", create_from_cloudformation_json)  # noqa: B010
 
 
 def uninstall() -> None:
-    StateMachine.create_from_cloudformation_json = classmethod(_original_create)  # type: ignore[method-assign]
+    setattr(StateMachine, "create_from_cloudformation_json", classmethod(_original_create))  # noqa: B010

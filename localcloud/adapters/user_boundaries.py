@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
-from moto.iam.models import IAMBackend, User
 from moto.core.serialize import never_return, return_if_not_empty
+from moto.iam.models import IAMBackend, User
 from moto.iam.responses import IamResponse
 
 _original_create_user = IamResponse.create_user
@@ -36,8 +36,12 @@ def create_user(self: IamResponse) -> ActionResult:
     boundary = self._get_param("PermissionsBoundary")
     if boundary:
         self.backend.get_policy(boundary)  # refuse before creating anything
-    user = self.backend.create_user(self.region, user_name=self._get_param("UserName"),
-                                    path=self._get_param("Path"), tags=self._get_param("Tags", []))
+    user = self.backend.create_user(
+        self.region,
+        user_name=self._get_param("UserName"),
+        path=self._get_param("Path"),
+        tags=self._get_param("Tags", []),
+    )
     _set_boundary(self.backend, user.name, boundary)
     return ActionResult({"User": user})
 

@@ -10,15 +10,32 @@ from turnstile.config import TurnstileConfig
 # What a managed user can never do, whatever its groups grant: escalate through IAM, or reach the
 # credentials and machinery of Turnstile itself. Self-service (own password, own MFA) stays allowed.
 ESCALATION_ACTIONS = [
-    "iam:CreateUser", "iam:DeleteUser", "iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:PassRole",
-    "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
-    "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy",
-    "iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy",
-    "iam:AddUserToGroup", "iam:TagUser", "iam:UntagUser",
-    "iam:PutUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
-    "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-    "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateAccessKey",
-    "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy",
+    "iam:CreateUser",
+    "iam:DeleteUser",
+    "iam:CreateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PassRole",
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:AddUserToGroup",
+    "iam:TagUser",
+    "iam:UntagUser",
+    "iam:PutUserPermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateAccessKey",
+    "iam:UpdateAccountPasswordPolicy",
+    "iam:DeleteAccountPasswordPolicy",
 ]
 
 
@@ -31,7 +48,8 @@ class Directory(Construct):
         self.groups: dict[str, iam.Group] = {}
         for name, spec in config.groups.items():
             self.groups[name] = iam.Group(
-                self, f"Group-{name}",
+                self,
+                f"Group-{name}",
                 group_name=name,
                 path=config.user_path,
                 managed_policies=[
@@ -40,19 +58,28 @@ class Directory(Construct):
                 ],
             )
         self.boundary = iam.ManagedPolicy(
-            self, "UserBoundary",
+            self,
+            "UserBoundary",
             managed_policy_name="TurnstileUserBoundary",
             path=config.user_path,
             description="Ceiling for every Turnstile-managed user: no IAM escalation, no access to Turnstile",
             statements=[
                 iam.PolicyStatement(sid="CeilingIsWhatGroupsGrant", actions=["*"], resources=["*"]),
-                iam.PolicyStatement(sid="NoIamEscalation", effect=iam.Effect.DENY,
-                                    actions=ESCALATION_ACTIONS, resources=["*"]),
                 iam.PolicyStatement(
-                    sid="NoTurnstileCredentials", effect=iam.Effect.DENY, actions=["secretsmanager:*"],
-                    resources=[stack.format_arn(service="secretsmanager", resource="secret",
-                                                resource_name=f"{secret_prefix}/*",
-                                                arn_format=ArnFormat.COLON_RESOURCE_NAME)],
+                    sid="NoIamEscalation", effect=iam.Effect.DENY, actions=ESCALATION_ACTIONS, resources=["*"]
+                ),
+                iam.PolicyStatement(
+                    sid="NoTurnstileCredentials",
+                    effect=iam.Effect.DENY,
+                    actions=["secretsmanager:*"],
+                    resources=[
+                        stack.format_arn(
+                            service="secretsmanager",
+                            resource="secret",
+                            resource_name=f"{secret_prefix}/*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
                 ),
             ],
         )
@@ -64,4 +91,3 @@ class Directory(Construct):
     @property
     def group_arns(self) -> list[str]:
         return [g.group_arn for g in self.groups.values()]
-

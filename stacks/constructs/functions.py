@@ -25,14 +25,16 @@ class FunctionFactory(Construct):
     TIMEOUT = Duration.seconds(30)
     LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: TurnstileConfig,
-                 environment: dict[str, str]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: TurnstileConfig, environment: dict[str, str]
+    ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._environment = environment
         self._code = lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "*.egg-info"])
         self._layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer",
+            self,
+            "PowertoolsLayer",
             ssm.StringParameter.value_for_string_parameter(self, config.lambdas.powertools_layer_parameter),
         )
         self._architecture = (
@@ -45,13 +47,15 @@ class FunctionFactory(Construct):
         module = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
         function_name = f"turnstile-{name}"
         log_group = logs.LogGroup(
-            self, f"{name}Logs",
+            self,
+            f"{name}Logs",
             log_group_name=f"/aws/lambda/{function_name}",
             retention=self.LOG_RETENTION,
             removal_policy=RemovalPolicy.RETAIN,
         )
         role = iam.Role(
-            self, f"{name}Role",
+            self,
+            f"{name}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Turnstile {name}: only what this step needs",
         )
@@ -59,10 +63,13 @@ class FunctionFactory(Construct):
         environment = {**self._environment, **(extra_environment or {})}
         size = sum(len(k) + len(v) for k, v in environment.items())
         if size > ENVIRONMENT_LIMIT_BYTES:
-            raise ValueError(f"{function_name}: environment is {size} bytes, over Lambda's {ENVIRONMENT_LIMIT_BYTES}; "
-                             "shrink the departments/groups configuration")
+            raise ValueError(
+                f"{function_name}: environment is {size} bytes, over Lambda's {ENVIRONMENT_LIMIT_BYTES}; "
+                "shrink the departments/groups configuration"
+            )
         function = lambda_.Function(
-            self, name,
+            self,
+            name,
             function_name=function_name,
             description=description,
             runtime=self.RUNTIME,
@@ -81,8 +88,9 @@ class FunctionFactory(Construct):
         return function
 
     @staticmethod
-    def base_environment(config: TurnstileConfig, *, table_name: str, topic_arn: str, key_arn: str,
-                         secret_prefix: str) -> dict[str, str]:
+    def base_environment(
+        config: TurnstileConfig, *, table_name: str, topic_arn: str, key_arn: str, secret_prefix: str
+    ) -> dict[str, str]:
         return {
             "POWERTOOLS_SERVICE_NAME": "turnstile",
             "POWERTOOLS_METRICS_NAMESPACE": "Turnstile",

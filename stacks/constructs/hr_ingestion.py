@@ -18,15 +18,23 @@ class HrIngestion(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, hr: HrSource) -> None:
         super().__init__(scope, construct_id)
         self._hr = hr
-        self.bus = events.EventBus(self, "Bus", event_bus_name=hr.bus_name,
-                                   description="Turnstile: HR lifecycle events (hired, transferred, terminated)")
+        self.bus = events.EventBus(
+            self,
+            "Bus",
+            event_bus_name=hr.bus_name,
+            description="Turnstile: HR lifecycle events (hired, transferred, terminated)",
+        )
         for index, principal in enumerate(hr.publisher_principals):
-            self.bus.add_to_resource_policy(iam.PolicyStatement(
-                sid=f"HrPublisher{index}",
-                principals=[iam.AccountPrincipal(principal) if principal.isdigit() else iam.ArnPrincipal(principal)],
-                actions=["events:PutEvents"],
-                resources=[self.bus.event_bus_arn],
-            ))
+            self.bus.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"HrPublisher{index}",
+                    principals=[
+                        iam.AccountPrincipal(principal) if principal.isdigit() else iam.ArnPrincipal(principal)
+                    ],
+                    actions=["events:PutEvents"],
+                    resources=[self.bus.event_bus_arn],
+                )
+            )
         self.archive = self.bus.archive(
             "Archive",
             archive_name=f"{hr.bus_name}-archive",
@@ -35,7 +43,8 @@ class HrIngestion(Construct):
             retention=Duration.days(hr.archive_retention_days),
         )
         self.dead_letters = sqs.Queue(
-            self, "DeadLetters",
+            self,
+            "DeadLetters",
             queue_name="turnstile-hr-dead-letters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -45,16 +54,19 @@ class HrIngestion(Construct):
     def route(self, rule_id: str, detail_type: str, workflow: sfn.IStateMachine) -> events.Rule:
         """A rule sending `detail_type` events from the HR source to `workflow`; undeliverable ones go to the DLQ."""
         rule = events.Rule(
-            self, rule_id,
+            self,
+            rule_id,
             rule_name=f"turnstile-{rule_id}",
             event_bus=self.bus,
             description=f"Turnstile: {detail_type} events start {workflow}",
             event_pattern=events.EventPattern(source=[self._hr.event_source], detail_type=[detail_type]),
         )
-        rule.add_target(targets.SfnStateMachine(
-            workflow,
-            dead_letter_queue=self.dead_letters,
-            retry_attempts=20,
-            max_event_age=Duration.hours(24),
-        ))
+        rule.add_target(
+            targets.SfnStateMachine(
+                workflow,
+                dead_letter_queue=self.dead_letters,
+                retry_attempts=20,
+                max_event_age=Duration.hours(24),
+            )
+        )
         return rule

@@ -34,27 +34,43 @@ STEPS = {
 class OnboardingWorkflow(Construct):
     """`turnstile-onboarding`: validate, claim, password policy, user, groups, console, key, notify."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: TurnstileConfig, storage: Storage,
-                 directory: Directory, functions: FunctionFactory) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TurnstileConfig,
+        storage: Storage,
+        directory: Directory,
+        functions: FunctionFactory,
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        directory_env = {"TURNSTILE_DIRECTORY": config.directory(directory.boundary.managed_policy_arn).model_dump_json()}
+        directory_env = {
+            "TURNSTILE_DIRECTORY": config.directory(directory.boundary.managed_policy_arn).model_dump_json()
+        }
         fns = {
             name: functions.step(
-                name, description=f"Turnstile: {text}",
+                name,
+                description=f"Turnstile: {text}",
                 extra_environment=directory_env if name in ("ValidateHire", "AddToGroups") else None,
             )
             for name, text in STEPS.items()
         }
         users = FunctionFactory.arn_of_users_under(stack, config.user_path)
         any_user = stack.format_arn(service="iam", region="", resource="user", resource_name="*")
-        secrets = stack.format_arn(service="secretsmanager", resource="secret",
-                                   resource_name=f"{storage.secret_prefix}/*",
-                                   arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        secrets = stack.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{storage.secret_prefix}/*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         managed = {"StringEquals": {"iam:ResourceTag/turnstile:managed": "true"}}
 
         def allow(name: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> None:  # type: ignore[type-arg]
-            fns[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions))
+            fns[name].add_to_role_policy(
+                iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
+            )
 
         # ClaimHire, NotifyOnboarded, RecordRejection, HandleFailure: the table and the topic.
         storage.table.grant(fns["ClaimHire"], "dynamodb:PutItem", "dynamodb:GetItem")
@@ -69,13 +85,29 @@ class OnboardingWorkflow(Construct):
         allow("EnsurePasswordPolicy", ["iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"], ["*"])
 
         # CreateUser: only under Turnstile's path, only tagged as managed, only with a Turnstile boundary.
-        allow("CreateUser", ["iam:CreateUser"], [users], {
-            "StringEquals": {"aws:RequestTag/turnstile:managed": "true",
-                             "iam:PermissionsBoundary": directory.boundary_arns}})
+        allow(
+            "CreateUser",
+            ["iam:CreateUser"],
+            [users],
+            {
+                "StringEquals": {
+                    "aws:RequestTag/turnstile:managed": "true",
+                    "iam:PermissionsBoundary": directory.boundary_arns,
+                }
+            },
+        )
         allow("CreateUser", ["iam:TagUser"], [users], {"StringEquals": {"aws:RequestTag/turnstile:managed": "true"}})
-        allow("CreateUser", ["iam:PutUserPermissionsBoundary"], [users], {
-            "StringEquals": {"iam:ResourceTag/turnstile:managed": "true",
-                             "iam:PermissionsBoundary": directory.boundary_arns}})
+        allow(
+            "CreateUser",
+            ["iam:PutUserPermissionsBoundary"],
+            [users],
+            {
+                "StringEquals": {
+                    "iam:ResourceTag/turnstile:managed": "true",
+                    "iam:PermissionsBoundary": directory.boundary_arns,
+                }
+            },
+        )
         # Reading any user is needed to tell a name conflict from a retry (user names are account-wide).
         allow("CreateUser", ["iam:GetUser", "iam:ListUserTags"], [any_user])
 
@@ -89,23 +121,40 @@ class OnboardingWorkflow(Construct):
         allow("IssueAccessKey", ["iam:ListAccessKeys"], [users])
         allow("IssueAccessKey", ["iam:CreateAccessKey", "iam:DeleteAccessKey"], [users], managed)
         for name in ("CreateLoginProfile", "IssueAccessKey"):
-            allow(name, ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret",
-                         "secretsmanager:TagResource", "secretsmanager:RestoreSecret"], [secrets])
+            allow(
+                name,
+                [
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:TagResource",
+                    "secretsmanager:RestoreSecret",
+                ],
+                [secrets],
+            )
             storage.key.grant(fns[name], "kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt")
 
         # HandleFailure: tear down only a managed user, in IAM's order, and its secrets.
         allow("HandleFailure", ["iam:GetUser", "iam:ListUserTags"], [any_user])
         allow("HandleFailure", ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListGroupsForUser"], [users])
-        allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile",
-                                "iam:DeleteUser"], [users], managed)
+        allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUser"], [users], managed)
         allow("HandleFailure", ["iam:RemoveUserFromGroup"], directory.group_arns)
-        allow("HandleFailure", ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret",
-                                "secretsmanager:RestoreSecret"], [secrets])
+        allow(
+            "HandleFailure",
+            ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret"],
+            [secrets],
+        )
 
-        log_group = logs.LogGroup(self, "Logs", log_group_name="/aws/vendedlogs/states/turnstile-onboarding",
-                                  retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN)
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name="/aws/vendedlogs/states/turnstile-onboarding",
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             state_machine_name="turnstile-onboarding",
             definition_body=sfn.DefinitionBody.from_file(str(ASL)),
             definition_substitutions={f"{name}FunctionArn": fn.function_arn for name, fn in fns.items()},

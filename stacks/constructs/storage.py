@@ -9,7 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-SECRET_PREFIX = "turnstile/users"
+SECRET_PREFIX = "turnstile/users"  # noqa: S105 - a name prefix, not a secret
 
 
 class Storage(Construct):
@@ -18,7 +18,8 @@ class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, alert_emails: list[str]) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
-            self, "Key",
+            self,
+            "Key",
             alias="alias/turnstile",
             description="Turnstile: encrypts user credentials in Secrets Manager, the table and the topic",
             enable_key_rotation=True,
@@ -26,7 +27,8 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.table = dynamodb.Table(
-            self, "Table",
+            self,
+            "Table",
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -39,7 +41,8 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.topic = sns.Topic(
-            self, "Notifications",
+            self,
+            "Notifications",
             display_name="Turnstile",
             master_key=self.key,
             enforce_ssl=True,

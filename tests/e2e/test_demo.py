@@ -12,14 +12,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
-    result = subprocess.run([sys.executable, "-m", "localcloud.demo"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    result = subprocess.run(
+        [sys.executable, "-m", "localcloud.demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     assert "stack Turnstile: CREATE_COMPLETE" in out
     assert re.search(r"Execution \w+… of turnstile-onboarding: SUCCEEDED", out)
-    for step in ("ValidateHire", "ClaimHire", "EnsurePasswordPolicy", "CreateUser", "AddToGroups",
-                 "CreateLoginProfile", "IssueAccessKey", "NotifyOnboarded", "Onboarded"):
+    for step in (
+        "ValidateHire",
+        "ClaimHire",
+        "EnsurePasswordPolicy",
+        "CreateUser",
+        "AddToGroups",
+        "CreateLoginProfile",
+        "IssueAccessKey",
+        "NotifyOnboarded",
+        "Onboarded",
+    ):
         assert re.search(rf"\+\s*[\d.]+s\s+{step}\s", out), step
     assert "user        arn:aws:iam::123456789012:user/turnstile/engineering/jane.smith" in out
     assert "boundary    arn:aws:iam::123456789012:policy/turnstile/TurnstileUserBoundary" in out

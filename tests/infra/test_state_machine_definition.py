@@ -31,7 +31,7 @@ def test_task_retries_transient_errors_with_full_jitter_and_catches_everything_e
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_task_is_a_step_lambda_whose_handler_module_has_the_state_name(name: str) -> None:
-    assert TASKS[name]["Resource"] == "${%sFunctionArn}" % name
+    assert TASKS[name]["Resource"] == "${" + name + "FunctionArn}"
     assert name in STEPS
     assert (HANDLERS / f"{snake(name)}.py").is_file()
 

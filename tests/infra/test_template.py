@@ -10,8 +10,18 @@ from aws_cdk.assertions import Match, Template
 
 from tests.conftest import Synthesized
 
-IAM_WRITE_PREFIXES = ("iam:Create", "iam:Delete", "iam:Update", "iam:Put", "iam:Attach", "iam:Add", "iam:Remove",
-                      "iam:Tag", "iam:Untag", "iam:Detach")
+IAM_WRITE_PREFIXES = (
+    "iam:Create",
+    "iam:Delete",
+    "iam:Update",
+    "iam:Put",
+    "iam:Attach",
+    "iam:Add",
+    "iam:Remove",
+    "iam:Tag",
+    "iam:Untag",
+    "iam:Detach",
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,27 +49,44 @@ def actions(statement: dict[str, Any]) -> list[str]:
 
 def test_kms_key_rotates_and_encrypts_table_and_topic(template: Template) -> None:
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
-    template.has_resource_properties("AWS::DynamoDB::Table", {
-        "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": Match.any_value()},
-        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-        "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
-    })
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": Match.any_value()},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+        },
+    )
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
 
 
 def test_hr_bus_is_restricted_archived_and_routes_hires_with_a_dead_letter_queue(template: Template) -> None:
     template.has_resource_properties("AWS::Events::EventBus", {"Name": "turnstile-hr"})
-    template.has_resource_properties("AWS::Events::EventBusPolicy", {
-        "Statement": {"Action": "events:PutEvents", "Effect": "Allow",
-                      "Principal": {"AWS": "arn:aws:iam::123456789012:role/hr-integration"}}})
+    template.has_resource_properties(
+        "AWS::Events::EventBusPolicy",
+        {
+            "Statement": {
+                "Action": "events:PutEvents",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:role/hr-integration"},
+            }
+        },
+    )
     template.has_resource_properties("AWS::Events::Archive", {"RetentionDays": 90})
-    template.has_resource_properties("AWS::Events::Rule", {
-        "EventPattern": {"source": ["hr.system"], "detail-type": ["Employee Hired"]},
-        "Targets": [Match.object_like({
-            "DeadLetterConfig": {"Arn": Match.any_value()},
-            "RetryPolicy": {"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 86400},
-        })],
-    })
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {"source": ["hr.system"], "detail-type": ["Employee Hired"]},
+            "Targets": [
+                Match.object_like(
+                    {
+                        "DeadLetterConfig": {"Arn": Match.any_value()},
+                        "RetryPolicy": {"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 86400},
+                    }
+                )
+            ],
+        },
+    )
     template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
 
 
@@ -83,11 +110,14 @@ def test_no_function_role_uses_managed_policies(synthesized: Synthesized) -> Non
 
 
 def test_state_machine_logs_everything_without_execution_data_and_traces(template: Template) -> None:
-    template.has_resource_properties("AWS::StepFunctions::StateMachine", {
-        "StateMachineName": "turnstile-onboarding",
-        "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": False, "Destinations": Match.any_value()},
-        "TracingConfiguration": {"Enabled": True},
-    })
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "StateMachineName": "turnstile-onboarding",
+            "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": False, "Destinations": Match.any_value()},
+            "TracingConfiguration": {"Enabled": True},
+        },
+    )
 
 
 def test_iam_writes_are_scoped_to_turnstile_users_groups_or_the_password_policy(synthesized: Synthesized) -> None:
@@ -114,8 +144,14 @@ def test_create_user_requires_the_managed_tag_and_a_turnstile_boundary(synthesiz
 
 
 def test_destructive_iam_actions_require_the_managed_tag(synthesized: Synthesized) -> None:
-    destructive = {"iam:DeleteUser", "iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:CreateLoginProfile",
-                   "iam:UpdateLoginProfile", "iam:CreateAccessKey"}
+    destructive = {
+        "iam:DeleteUser",
+        "iam:DeleteAccessKey",
+        "iam:DeleteLoginProfile",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:CreateAccessKey",
+    }
     for statement in statements_of(synthesized, "Functions"):
         if destructive & set(actions(statement)):
             assert statement["Condition"]["StringEquals"]["iam:ResourceTag/turnstile:managed"] == "true"
@@ -127,8 +163,15 @@ def test_validator_has_no_aws_permissions_beyond_logs_and_tracing(synthesized: S
 
 
 def test_secrets_are_only_reachable_by_the_steps_that_write_or_roll_them_back(synthesized: Synthesized) -> None:
-    for role in ("ValidateHire", "ClaimHire", "EnsurePasswordPolicy", "CreateUser", "AddToGroups",
-                 "NotifyOnboarded", "RecordRejection"):
+    for role in (
+        "ValidateHire",
+        "ClaimHire",
+        "EnsurePasswordPolicy",
+        "CreateUser",
+        "AddToGroups",
+        "NotifyOnboarded",
+        "RecordRejection",
+    ):
         granted = {a for s in statements_of(synthesized, f"Functions{role}Role") for a in actions(s)}
         assert not any(a.startswith("secretsmanager:") for a in granted), role
     readers = [s for s in statements_of(synthesized, "Functions") if "secretsmanager:GetSecretValue" in actions(s)]
@@ -136,5 +179,10 @@ def test_secrets_are_only_reachable_by_the_steps_that_write_or_roll_them_back(sy
 
 
 def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
-    assert set(synthesized.template["Outputs"]) == {"HrBusName", "OnboardingStateMachineArn",
-                                                     "NotificationsTopicArn", "TableName", "HrDeadLetterQueueUrl"}
+    assert set(synthesized.template["Outputs"]) == {
+        "HrBusName",
+        "OnboardingStateMachineArn",
+        "NotificationsTopicArn",
+        "TableName",
+        "HrDeadLetterQueueUrl",
+    }

@@ -30,8 +30,14 @@ def handler(event, context):
         raise RuntimeError("asked to fail")
     return {"echo": event, "region": os.environ["AWS_REGION"], "custom": os.environ.get("CUSTOM")}
 """
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -51,9 +57,16 @@ def make_function(name: str = "echo") -> str:
         archive.writestr("app/__init__.py", "")
         archive.writestr("app/main.py", HANDLER)
     role = client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
-    return str(client("lambda").create_function(
-        FunctionName=name, Runtime="python3.13", Role=role, Handler="app.main.handler",
-        Code={"ZipFile": buffer.getvalue()}, Environment={"Variables": {"CUSTOM": "yes"}})["FunctionArn"])
+    return str(
+        client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="app.main.handler",
+            Code={"ZipFile": buffer.getvalue()},
+            Environment={"Variables": {"CUSTOM": "yes"}},
+        )["FunctionArn"]
+    )
 
 
 # Lambda -------------------------------------------------------------------------------------------------
@@ -89,11 +102,17 @@ def test_adapter_delivers_with_input_path_and_dead_letters_failures(cloud: Local
     topic = sns.create_topic(Name="t")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn(inbox), Attributes={"RawMessageDelivery": "true"})
     events.put_rule(Name="r", EventPattern=json.dumps({"source": ["x"]}))
-    events.put_targets(Rule="r", Targets=[
-        {"Id": "sns", "Arn": topic, "InputPath": "$.detail"},
-        {"Id": "gone", "Arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:missing",
-         "DeadLetterConfig": {"Arn": arn(dlq)}},
-    ])
+    events.put_targets(
+        Rule="r",
+        Targets=[
+            {"Id": "sns", "Arn": topic, "InputPath": "$.detail"},
+            {
+                "Id": "gone",
+                "Arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:missing",
+                "DeadLetterConfig": {"Arn": arn(dlq)},
+            },
+        ],
+    )
     events.put_events(Entries=[{"Source": "x", "DetailType": "d", "Detail": json.dumps({"k": "v"})}])
     [delivered] = sqs.receive_message(QueueUrl=inbox)["Messages"]
     assert json.loads(delivered["Body"]) == {"k": "v"}
@@ -103,13 +122,25 @@ def test_adapter_delivers_with_input_path_and_dead_letters_failures(cloud: Local
 
 
 # CloudFormation -----------------------------------------------------------------------------------------
-STATE_MACHINE_TEMPLATE = {"Resources": {
-    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": json.loads(ROLE_POLICY)}},
-    "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
-        "StateMachineName": "m", "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
-        "DefinitionString": json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"greeting": "${Greeting}"}, "End": True}}}),
-        "DefinitionSubstitutions": {"Greeting": "hello"}}},
-}}
+STATE_MACHINE_TEMPLATE = {
+    "Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": json.loads(ROLE_POLICY)}},
+        "Machine": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": "m",
+                "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                "DefinitionString": json.dumps(
+                    {
+                        "StartAt": "P",
+                        "States": {"P": {"Type": "Pass", "Result": {"greeting": "${Greeting}"}, "End": True}},
+                    }
+                ),
+                "DefinitionSubstitutions": {"Greeting": "hello"},
+            },
+        },
+    }
+}
 
 
 def run_machine(name: str = "m") -> dict[str, Any]:
@@ -144,15 +175,22 @@ def test_gap_moto_cloudformation_lacks_the_resource_types_adapted_here() -> None
 
 def test_gap_moto_archive_rejects_an_object_event_pattern(raw_moto: None) -> None:
     client("events").create_event_bus(Name="b")
-    props = {"Properties": {"SourceArn": f"arn:aws:events:{REGION}:123456789012:event-bus/b",
-                            "EventPattern": {"source": ["x"]}, "ArchiveName": "a"}}
+    props = {
+        "Properties": {
+            "SourceArn": f"arn:aws:events:{REGION}:123456789012:event-bus/b",
+            "EventPattern": {"source": ["x"]},
+            "ArchiveName": "a",
+        }
+    }
     from moto.events.models import Archive
+
     with pytest.raises(TypeError):
         _original_archive_create(Archive, "a", props, "123456789012", REGION)
 
 
 def test_gap_moto_event_bus_has_no_physical_id() -> None:
     from moto.events.models import EventBus
+
     assert "physical_resource_id" not in EventBus.__dict__
 
 
@@ -162,33 +200,74 @@ def test_adapter_creates_groups_policies_bus_policy_and_archive() -> None:
 
 
 def create_group_policies_bus_policy_and_archive() -> None:
-    template = {"Resources": {
-        "Group": {"Type": "AWS::IAM::Group", "Properties": {"GroupName": "devs", "Path": "/turnstile/",
-                  "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}},
-        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}},
-        "QueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Queue"}],
-                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
-                                           "Action": "sqs:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}},
-        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "hr"}},
-        "BusPolicy": {"Type": "AWS::Events::EventBusPolicy", "Properties": {"EventBusName": {"Ref": "Bus"}, "StatementId": "hr",
-                      "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                                    "Action": "events:PutEvents", "Resource": "*"}}},
-        "Archive": {"Type": "AWS::Events::Archive", "Properties": {"SourceArn": {"Fn::GetAtt": ["Bus", "Arn"]},
-                    "EventPattern": {"source": ["hr.system"]}}},
-    }}
+    template = {
+        "Resources": {
+            "Group": {
+                "Type": "AWS::IAM::Group",
+                "Properties": {
+                    "GroupName": "devs",
+                    "Path": "/turnstile/",
+                    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                },
+            },
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}},
+            "QueuePolicy": {
+                "Type": "AWS::SQS::QueuePolicy",
+                "Properties": {
+                    "Queues": [{"Ref": "Queue"}],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "sqs:*",
+                                "Resource": "*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    },
+                },
+            },
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "hr"}},
+            "BusPolicy": {
+                "Type": "AWS::Events::EventBusPolicy",
+                "Properties": {
+                    "EventBusName": {"Ref": "Bus"},
+                    "StatementId": "hr",
+                    "Statement": {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                        "Action": "events:PutEvents",
+                        "Resource": "*",
+                    },
+                },
+            },
+            "Archive": {
+                "Type": "AWS::Events::Archive",
+                "Properties": {"SourceArn": {"Fn::GetAtt": ["Bus", "Arn"]}, "EventPattern": {"source": ["hr.system"]}},
+            },
+        }
+    }
     client("cloudformation").create_stack(StackName="s", TemplateBody=json.dumps(template))
     iam = client("iam")
     assert iam.get_group(GroupName="devs")["Group"]["Path"] == "/turnstile/"
-    assert [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName="devs")["AttachedPolicies"]] == ["ReadOnlyAccess"]
+    assert [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName="devs")["AttachedPolicies"]] == [
+        "ReadOnlyAccess"
+    ]
     url = client("sqs").get_queue_url(QueueName="q")["QueueUrl"]
-    assert "aws:SecureTransport" in client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    assert (
+        "aws:SecureTransport"
+        in client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
     assert '"Sid": "hr"' in client("events").describe_event_bus(Name="hr")["Policy"]
     assert client("events").list_archives()["Archives"][0]["EventSourceArn"].endswith("event-bus/hr")
 
 
 def test_deploy_names_resource_types_the_local_cloud_cannot_create(cloud: LocalCloud, tmp_path: Any) -> None:
-    (tmp_path / "S.template.json").write_text(json.dumps({"Resources": {
-        "Nightly": {"Type": "AWS::Scheduler::Schedule", "Properties": {}}}}))
+    (tmp_path / "S.template.json").write_text(
+        json.dumps({"Resources": {"Nightly": {"Type": "AWS::Scheduler::Schedule", "Properties": {}}}})
+    )
     (tmp_path / "S.assets.json").write_text(json.dumps({"files": {}}))
     clients = {s: client(s) for s in ("ssm", "s3", "cloudformation")}
     with pytest.raises(DeploymentFailed, match=r"Nightly \(AWS::Scheduler::Schedule\)"):
@@ -218,8 +297,12 @@ def test_adapter_honours_reset_required_and_enforces_the_policy(cloud: LocalClou
 
 def test_gap_moto_has_no_user_permissions_boundaries(raw_moto: None) -> None:
     iam = client("iam")
-    policy = iam.create_policy(PolicyName="b", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    policy = iam.create_policy(
+        PolicyName="b",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
     iam.create_user(UserName="u", PermissionsBoundary=policy)
     assert "PermissionsBoundary" not in iam.get_user(UserName="u")["User"]
     with pytest.raises(Exception):  # noqa: B017 - NotImplementedError inside moto
@@ -228,8 +311,12 @@ def test_gap_moto_has_no_user_permissions_boundaries(raw_moto: None) -> None:
 
 def test_adapter_keeps_user_permissions_boundaries(cloud: LocalCloud) -> None:
     iam = client("iam")
-    policy = iam.create_policy(PolicyName="b", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    policy = iam.create_policy(
+        PolicyName="b",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
     with pytest.raises(ClientError, match="NoSuchEntity"):
         iam.create_user(UserName="v", PermissionsBoundary=policy + "-missing")
     assert iam.list_users()["Users"] == []
@@ -249,7 +336,10 @@ def test_gap_moto_refuses_parameters_under_aws(raw_moto: None) -> None:
 
 def test_adapter_seeds_public_parameters(cloud: LocalCloud) -> None:
     public_parameters.seed(cloud.account, REGION, "/aws/service/powertools/python/arm64/python3.13/3.37.0", "arn:x")
-    assert client("ssm").get_parameter(Name="/aws/service/powertools/python/arm64/python3.13/3.37.0")["Parameter"]["Value"] == "arn:x"
+    assert (
+        client("ssm").get_parameter(Name="/aws/service/powertools/python/arm64/python3.13/3.37.0")["Parameter"]["Value"]
+        == "arn:x"
+    )
 
 
 # Clock --------------------------------------------------------------------------------------------------
@@ -266,11 +356,21 @@ def test_gap_moto_waits_and_backoffs_sleep_in_real_time() -> None:
 
 def test_adapter_skips_waits_and_backoffs_on_the_virtual_clock(cloud: LocalCloud) -> None:
     function = make_function("flaky")
-    definition = {"StartAt": "Wait", "States": {
-        "Wait": {"Type": "Wait", "Seconds": 7 * 24 * 3600, "Next": "Call"},
-        "Call": {"Type": "Task", "Resource": function, "Parameters": {"fail": True}, "End": True,
-                 "Retry": [{"ErrorEquals": ["RuntimeError"], "IntervalSeconds": 100, "MaxAttempts": 2, "BackoffRate": 2}]},
-    }}
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 7 * 24 * 3600, "Next": "Call"},
+            "Call": {
+                "Type": "Task",
+                "Resource": function,
+                "Parameters": {"fail": True},
+                "End": True,
+                "Retry": [
+                    {"ErrorEquals": ["RuntimeError"], "IntervalSeconds": 100, "MaxAttempts": 2, "BackoffRate": 2}
+                ],
+            },
+        },
+    }
     role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
     client("stepfunctions").create_state_machine(name="m", definition=json.dumps(definition), roleArn=role)
     before = cloud.clock.now()

@@ -28,10 +28,19 @@ class Account:
 
     def hire(self, **overrides: Any) -> Hire:
         values: dict[str, Any] = {
-            "employee_id": "E1001", "username": "jane.smith", "first_name": "Jane", "last_name": "Smith",
-            "email": "jane.smith@example.com", "department": "Engineering", "team": "Backend",
-            "path": "/turnstile/engineering/", "permissions_boundary_arn": self.boundary_arn,
-            "groups": ["engineering", "backend"], "console": True, "programmatic": False, "event_id": "evt-1",
+            "employee_id": "E1001",
+            "username": "jane.smith",
+            "first_name": "Jane",
+            "last_name": "Smith",
+            "email": "jane.smith@example.com",
+            "department": "Engineering",
+            "team": "Backend",
+            "path": "/turnstile/engineering/",
+            "permissions_boundary_arn": self.boundary_arn,
+            "groups": ["engineering", "backend"],
+            "console": True,
+            "programmatic": False,
+            "event_id": "evt-1",
         }
         return Hire(**{**values, **overrides})
 
@@ -40,25 +49,37 @@ class Account:
 def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
     config = load_config()
     iam = cloud.client("iam")
-    boundary = iam.create_policy(PolicyName="TurnstileUserBoundary", Path="/turnstile/",
-                                 PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-                                     {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    boundary = iam.create_policy(
+        PolicyName="TurnstileUserBoundary",
+        Path="/turnstile/",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
     for group in config.groups:
         iam.create_group(GroupName=group, Path="/turnstile/")
     key = cloud.client("kms").create_key(Description="turnstile")["KeyMetadata"]["Arn"]
     table = cloud.client("dynamodb").create_table(
-        TableName="turnstile", BillingMode="PAY_PER_REQUEST",
+        TableName="turnstile",
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
     )["TableDescription"]["TableName"]
     topic = cloud.client("sns").create_topic(Name="turnstile")["TopicArn"]
     environment = {
-        "TURNSTILE_TABLE": table, "TURNSTILE_TOPIC_ARN": topic, "TURNSTILE_KMS_KEY_ID": key,
-        "TURNSTILE_USER_PATH": config.user_path, "TURNSTILE_HR_SOURCE": config.hr.event_source,
+        "TURNSTILE_TABLE": table,
+        "TURNSTILE_TOPIC_ARN": topic,
+        "TURNSTILE_KMS_KEY_ID": key,
+        "TURNSTILE_USER_PATH": config.user_path,
+        "TURNSTILE_HR_SOURCE": config.hr.event_source,
         "TURNSTILE_SECRET_PREFIX": "turnstile/users",
         "TURNSTILE_PASSWORD_POLICY": config.password_policy.model_dump_json(),
         "TURNSTILE_DIRECTORY": config.directory(boundary).model_dump_json(),
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": "turnstile",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "turnstile",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

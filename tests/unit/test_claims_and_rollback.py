@@ -13,8 +13,13 @@ from tests.unit.conftest import Account
 
 
 def claim(account: Account, execution: str):  # type: ignore[no-untyped-def]
-    return claim_hire(account.client("dynamodb"), account.env.table_name, employee_id="E1001",
-                      username="jane.smith", execution_id=execution)
+    return claim_hire(
+        account.client("dynamodb"),
+        account.env.table_name,
+        employee_id="E1001",
+        username="jane.smith",
+        execution_id=execution,
+    )
 
 
 def test_first_execution_owns_the_hire_and_others_are_duplicates(account: Account) -> None:

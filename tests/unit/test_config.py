@@ -36,16 +36,19 @@ def test_repository_configuration_has_cis_defaults() -> None:
     assert config.user_path == "/turnstile/" and config.mfa.enrolment_deadline_days == 7
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"password_policy__minimum_password_length": 8}, "password_policy.minimum_password_length"),
-    ({"user_path": "/"}, "user_path"),
-    ({"user_path": "turnstile"}, "user_path"),
-    ({"departments__Engineering__groups": ["admins"]}, "departments.Engineering.groups: group 'admins'"),
-    ({"departments__Finance__path": "/elsewhere/"}, "departments.Finance.path"),
-    ({"hr__publisher_principals": ["someone"]}, "hr.publisher_principals.0"),
-    ({"hr__unexpected": True}, "hr.unexpected"),
-    ({"groups__bad name": {}}, "groups.bad name"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"password_policy__minimum_password_length": 8}, "password_policy.minimum_password_length"),
+        ({"user_path": "/"}, "user_path"),
+        ({"user_path": "turnstile"}, "user_path"),
+        ({"departments__Engineering__groups": ["admins"]}, "departments.Engineering.groups: group 'admins'"),
+        ({"departments__Finance__path": "/elsewhere/"}, "departments.Finance.path"),
+        ({"hr__publisher_principals": ["someone"]}, "hr.publisher_principals.0"),
+        ({"hr__unexpected": True}, "hr.unexpected"),
+        ({"groups__bad name": {}}, "groups.bad name"),
+    ],
+)
 def test_invalid_values_are_refused_naming_the_field(tmp_path: Path, changes: dict, field: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_config(write(tmp_path, **changes))
@@ -54,8 +57,14 @@ def test_invalid_values_are_refused_naming_the_field(tmp_path: Path, changes: di
 
 def test_cdk_synth_fails_on_invalid_configuration_naming_the_field(tmp_path: Path) -> None:
     bad = write(tmp_path, password_policy__minimum_password_length=6)
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "TURNSTILE_CONFIG": str(bad), "CDK_OUTDIR": str(tmp_path / "out")})
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TURNSTILE_CONFIG": str(bad), "CDK_OUTDIR": str(tmp_path / "out")},
+    )
     assert result.returncode != 0
     assert "password_policy.minimum_password_length" in result.stderr
     assert not (tmp_path / "out" / "Turnstile.template.json").exists()

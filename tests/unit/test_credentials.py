@@ -9,8 +9,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from turnstile.domain.access_keys import AccessKeyLimitReached, ensure_access_key
 from turnstile.domain.login_profile import ensure_login_profile
-from turnstile.domain.passwords import satisfies
 from turnstile.domain.password_policy import ensure_password_policy
+from turnstile.domain.passwords import satisfies
 from turnstile.domain.users import ensure_user
 
 from tests.unit.conftest import Account

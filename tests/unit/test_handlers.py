@@ -25,9 +25,13 @@ from turnstile.handlers import (
 from tests.factories import hire_detail, hire_event
 from tests.unit.conftest import Account
 
-CONTEXT = SimpleNamespace(function_name="test", memory_limit_in_mb=256, aws_request_id="req-1",
-                          invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
-                          get_remaining_time_in_millis=lambda: 30_000)
+CONTEXT = SimpleNamespace(
+    function_name="test",
+    memory_limit_in_mb=256,
+    aws_request_id="req-1",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+    get_remaining_time_in_millis=lambda: 30_000,
+)
 
 
 def call(module: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -64,8 +68,12 @@ def test_full_chain_of_handlers_makes_a_user_and_returns_no_secret(account: Acco
     call(notify_onboarded, {**step, "results": results})
 
     sm = account.client("secretsmanager")
-    password = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/console-password")["SecretString"])["password"]
-    secret_key = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/access-key")["SecretString"])["secret_access_key"]
+    password = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/console-password")["SecretString"])[
+        "password"
+    ]
+    secret_key = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/access-key")["SecretString"])[
+        "secret_access_key"
+    ]
     [notification] = messages(account, url)
     assert notification["access_key_secret_arn"] == results["access_key"]["secret_arn"]
     everything = json.dumps([hire, results, notification])
@@ -97,8 +105,12 @@ def test_invalid_event_raises_the_typed_error_step_functions_catches(account: Ac
 def test_rejection_is_recorded_and_alerted(account: Account) -> None:
     url = inbox(account)
     event = hire_event(hire_detail(department="Marketing"))
-    error = {"Error": "InvalidHireEvent", "Cause": json.dumps({"errorMessage": "department: 'Marketing' is not configured",
-                                                              "errorType": "InvalidHireEvent"})}
+    error = {
+        "Error": "InvalidHireEvent",
+        "Cause": json.dumps(
+            {"errorMessage": "department: 'Marketing' is not configured", "errorType": "InvalidHireEvent"}
+        ),
+    }
     call(record_rejection, {"event": event, "error": error, "execution_id": "exec-9"})
     [entry] = audit.entries(account.client("dynamodb"), account.env.table_name, "REJECTED")
     assert entry["details"]["reason"] == "department: 'Marketing' is not configured"

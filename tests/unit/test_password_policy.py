@@ -27,10 +27,16 @@ def test_second_run_changes_nothing(account: Account, policy: PasswordPolicy) ->
 def test_drift_is_detected_and_reverted(account: Account, policy: PasswordPolicy) -> None:
     iam = account.client("iam")
     ensure_password_policy(iam, policy)
-    iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False, MaxPasswordAge=90,
-                                       PasswordReusePrevention=24, RequireNumbers=True,
-                                       RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
-                                       AllowUsersToChangePassword=True)
+    iam.update_account_password_policy(
+        MinimumPasswordLength=8,
+        RequireSymbols=False,
+        MaxPasswordAge=90,
+        PasswordReusePrevention=24,
+        RequireNumbers=True,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        AllowUsersToChangePassword=True,
+    )
     changes = ensure_password_policy(iam, policy)
     assert changes["MinimumPasswordLength"] == (8, 14) and changes["RequireSymbols"] == (False, True)
     assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14

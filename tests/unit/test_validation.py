@@ -15,8 +15,9 @@ DIRECTORY = Directory(
     default_boundary_arn=BOUNDARY,
     allowed_groups=["engineering", "backend", "finance"],
     departments={
-        "Engineering": Department(groups=["engineering"], path="/turnstile/engineering/",
-                                  teams={"Backend": Team(groups=["backend"])}),
+        "Engineering": Department(
+            groups=["engineering"], path="/turnstile/engineering/", teams={"Backend": Team(groups=["backend"])}
+        ),
         "Finance": Department(groups=["finance"]),
         # Configuration validation prevents this; the validator still refuses it at run time.
         "Rogue": Department(groups=["admins"]),
@@ -58,28 +59,34 @@ def test_given_username_is_kept() -> None:
     assert validate(hire_event(hire_detail(username="j.smith2"))).username == "j.smith2"
 
 
-@pytest.mark.parametrize(("first", "last", "expected"), [
-    ("Jane", "Smith", "jane.smith"),
-    ("Zoë", "Ångström", "zoe.angstrom"),
-    ("Mary Ann", "O'Neil", "mary-ann.oneil"),
-    ("Jean-Luc", "Picard", "jean-luc.picard"),
-])
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("Jane", "Smith", "jane.smith"),
+        ("Zoë", "Ångström", "zoe.angstrom"),
+        ("Mary Ann", "O'Neil", "mary-ann.oneil"),
+        ("Jean-Luc", "Picard", "jean-luc.picard"),
+    ],
+)
 def test_derived_usernames_are_lowercase_ascii_and_iam_legal(first: str, last: str, expected: str) -> None:
     assert derive_username(first, last) == expected
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("employee_id", ..., "detail.employee_id: Field required"),
-    ("employee_id", "E 1001; DROP", "detail.employee_id: String should match pattern"),
-    ("first_name", "", "detail.first_name: String should have at least 1 character"),
-    ("last_name", "x" * 65, "detail.last_name: String should have at most 64 characters"),
-    ("email", "not-an-email", "detail.email: String should match pattern"),
-    ("department", ..., "detail.department: Field required"),
-    ("access", {"console": "maybe"}, "detail.access.console: Input should be a valid boolean"),
-    ("access", {"console": True, "admin": True}, "detail.access.admin: Extra inputs are not permitted"),
-    ("salary", 100000, "detail.salary: Extra inputs are not permitted"),
-    ("effective_date", "next monday", "detail.effective_date: Input should be a valid date"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("employee_id", ..., "detail.employee_id: Field required"),
+        ("employee_id", "E 1001; DROP", "detail.employee_id: String should match pattern"),
+        ("first_name", "", "detail.first_name: String should have at least 1 character"),
+        ("last_name", "x" * 65, "detail.last_name: String should have at most 64 characters"),
+        ("email", "not-an-email", "detail.email: String should match pattern"),
+        ("department", ..., "detail.department: Field required"),
+        ("access", {"console": "maybe"}, "detail.access.console: Input should be a valid boolean"),
+        ("access", {"console": True, "admin": True}, "detail.access.admin: Extra inputs are not permitted"),
+        ("salary", 100000, "detail.salary: Extra inputs are not permitted"),
+        ("effective_date", "next monday", "detail.effective_date: Input should be a valid date"),
+    ],
+)
 def test_malformed_fields_are_rejected_naming_the_field(field: str, value: object, message: str) -> None:
     assert message in rejection(hire_event(hire_detail(**{field: value})))
 
@@ -99,7 +106,8 @@ def test_unknown_team_is_rejected() -> None:
 
 def test_groups_outside_the_allow_list_are_rejected() -> None:
     assert "groups: ['admins'] are not in the allow-list" in rejection(
-        hire_event(hire_detail(department="Rogue", team=...)))
+        hire_event(hire_detail(department="Rogue", team=...))
+    )
 
 
 @pytest.mark.parametrize("username", ["jane smith", "jane/smith", "jöhn", "x" * 65, "jane:smith"])
@@ -115,7 +123,8 @@ def test_names_that_derive_no_legal_username_are_rejected() -> None:
 
 def test_no_access_requested_is_rejected() -> None:
     assert "neither console nor programmatic" in rejection(
-        hire_event(hire_detail(access={"console": False, "programmatic": False})))
+        hire_event(hire_detail(access={"console": False, "programmatic": False}))
+    )
 
 
 def test_wrong_detail_type_is_rejected() -> None:

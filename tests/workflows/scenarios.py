@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud import Deployment, LocalCloud
-
 from tests.factories import hire_detail
 
 
@@ -37,7 +36,7 @@ class Deployed:
             self.cloud.put_event(self.deployment.outputs["HrBusName"], "hr.system", "Employee Hired", detail)
         self._seen += len(details)
         runs = self.cloud.wait_for_executions(self.state_machine, self._seen)
-        return runs[-len(details):]
+        return runs[-len(details) :]
 
     def notifications(self) -> list[dict[str, Any]]:
         return [json.loads(body["Message"]) for body in drain(self.client("sqs"), self.inbox_url)]
@@ -67,8 +66,12 @@ def deploy(cloud: LocalCloud, assembly: Any) -> Deployed:
     """Deploy the session's cloud assembly; subscribe an inbox to the topic and a recorder to every bus."""
     deployment = cloud.deploy(assembly)
     inbox_url, inbox_arn = queue(cloud, "security-inbox")
-    cloud.client("sns").subscribe(TopicArn=deployment.outputs["NotificationsTopicArn"], Protocol="sqs",
-                                  Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "false"})
+    cloud.client("sns").subscribe(
+        TopicArn=deployment.outputs["NotificationsTopicArn"],
+        Protocol="sqs",
+        Endpoint=inbox_arn,
+        Attributes={"RawMessageDelivery": "false"},
+    )
     events_url, events_arn = queue(cloud, "every-event")
     events = cloud.client("events")
     for bus in ("default", deployment.outputs["HrBusName"]):
@@ -77,8 +80,14 @@ def deploy(cloud: LocalCloud, assembly: Any) -> Deployed:
     return Deployed(cloud=cloud, deployment=deployment, inbox_url=inbox_url, events_url=events_url)
 
 
-def person(employee_id: str, first: str, last: str, *, console: bool = True, programmatic: bool = False,
-           **extra: Any) -> dict[str, Any]:
-    return hire_detail(employee_id=employee_id, first_name=first, last_name=last,
-                       email=f"{first.lower()}.{last.lower()}@example.com",
-                       access={"console": console, "programmatic": programmatic}, **extra)
+def person(
+    employee_id: str, first: str, last: str, *, console: bool = True, programmatic: bool = False, **extra: Any
+) -> dict[str, Any]:
+    return hire_detail(
+        employee_id=employee_id,
+        first_name=first,
+        last_name=last,
+        email=f"{first.lower()}.{last.lower()}@example.com",
+        access={"console": console, "programmatic": programmatic},
+        **extra,
+    )

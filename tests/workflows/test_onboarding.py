@@ -13,7 +13,9 @@ from tests.workflows.scenarios import Deployed, person
 
 def secret_names(deployed: Deployed, username: str) -> list[str]:
     sm = deployed.client("secretsmanager")
-    return sorted(s["Name"] for s in sm.list_secrets()["SecretList"] if s["Name"].startswith(f"turnstile/users/{username}/"))
+    return sorted(
+        s["Name"] for s in sm.list_secrets()["SecretList"] if s["Name"].startswith(f"turnstile/users/{username}/")
+    )
 
 
 def output(execution: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +32,10 @@ def test_console_only_user(deployed: Deployed) -> None:
     tags = {t["Key"]: t["Value"] for t in user["Tags"]}
     assert tags["turnstile:managed"] == "true" and tags["turnstile:employee-id"] == "E2001"
     assert tags["turnstile:department"] == "Engineering" and tags["turnstile:team"] == "Backend"
-    assert sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="ada.lovelace")["Groups"]) == ["backend", "engineering"]
+    assert sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="ada.lovelace")["Groups"]) == [
+        "backend",
+        "engineering",
+    ]
     assert iam.get_login_profile(UserName="ada.lovelace")["LoginProfile"]["PasswordResetRequired"] is True
     assert iam.list_access_keys(UserName="ada.lovelace")["AccessKeyMetadata"] == []
     assert secret_names(deployed, "ada.lovelace") == ["turnstile/users/ada.lovelace/console-password"]
@@ -38,7 +43,9 @@ def test_console_only_user(deployed: Deployed) -> None:
 
 
 def test_programmatic_only_user(deployed: Deployed) -> None:
-    [run] = deployed.hire(person("E2002", "Grace", "Hopper", console=False, programmatic=True, department="Finance", team=...))
+    [run] = deployed.hire(
+        person("E2002", "Grace", "Hopper", console=False, programmatic=True, department="Finance", team=...)
+    )
     assert run["status"] == "SUCCEEDED"
     iam = deployed.client("iam")
     assert iam.get_user(UserName="grace.hopper")["User"]["Path"] == "/turnstile/finance/"
@@ -51,11 +58,17 @@ def test_console_and_programmatic_user_is_announced_with_secret_arns_only(deploy
     deployed.notifications()
     [run] = deployed.hire(person("E2003", "Alan", "Turing", console=True, programmatic=True, username="aturing"))
     assert run["status"] == "SUCCEEDED"
-    assert secret_names(deployed, "aturing") == ["turnstile/users/aturing/access-key",
-                                                 "turnstile/users/aturing/console-password"]
+    assert secret_names(deployed, "aturing") == [
+        "turnstile/users/aturing/access-key",
+        "turnstile/users/aturing/console-password",
+    ]
     [message] = [m for m in deployed.notifications() if m.get("username") == "aturing"]
     assert message["event"] == "UserOnboarded"
-    assert message["console_password_secret_arn"].split(":secret:")[1].startswith("turnstile/users/aturing/console-password")
+    assert (
+        message["console_password_secret_arn"]
+        .split(":secret:")[1]
+        .startswith("turnstile/users/aturing/console-password")
+    )
     assert message["access_key_secret_arn"].split(":secret:")[1].startswith("turnstile/users/aturing/access-key")
     entries = audit.entries(deployed.client("dynamodb"), deployed.table, "USER#aturing")
     assert [e["action"] for e in entries] == ["Onboarded"]
@@ -68,8 +81,11 @@ def test_invalid_event_is_rejected_with_a_reason_and_creates_nothing(deployed: D
     [run] = deployed.hire(hire_detail(employee_id="E2004", email="nope", department="Marketing"))
     assert run["status"] == "FAILED" and run["error"] == "InvalidHireEvent"
     assert (len(iam.list_users()["Users"]), len(sm.list_secrets()["SecretList"])) == (users, secrets)
-    reasons = [e["details"]["reason"] for e in audit.entries(deployed.client("dynamodb"), deployed.table, "REJECTED")
-               if e["details"]["employee_id"] == "E2004"]
+    reasons = [
+        e["details"]["reason"]
+        for e in audit.entries(deployed.client("dynamodb"), deployed.table, "REJECTED")
+        if e["details"]["employee_id"] == "E2004"
+    ]
     assert reasons == ["detail.email: String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'"]
     [alert] = [m for m in deployed.notifications() if m["event"] == "HireRejected"]
     assert alert["employee_id"] == "E2004" and "detail.email" in alert["reason"]
@@ -86,8 +102,10 @@ def test_same_event_twice_makes_one_user_one_key_one_secret(deployed: Deployed) 
     iam, sm = deployed.client("iam"), deployed.client("secretsmanager")
     assert [u["UserName"] for u in iam.list_users()["Users"]].count("katherine.johnson") == 1
     assert len(iam.list_access_keys(UserName="katherine.johnson")["AccessKeyMetadata"]) == 1
-    assert secret_names(deployed, "katherine.johnson") == ["turnstile/users/katherine.johnson/access-key",
-                                                           "turnstile/users/katherine.johnson/console-password"]
+    assert secret_names(deployed, "katherine.johnson") == [
+        "turnstile/users/katherine.johnson/access-key",
+        "turnstile/users/katherine.johnson/console-password",
+    ]
     for name in secret_names(deployed, "katherine.johnson"):
         assert len(sm.list_secret_version_ids(SecretId=name)["Versions"]) == 1
     claims = sorted(output(run).get("claim", {}).get("duplicate") for run in (first, second))
@@ -98,11 +116,16 @@ def test_replaying_an_onboarded_hire_changes_nothing(deployed: Deployed) -> None
     detail = person("E2006", "Dorothy", "Vaughan")
     deployed.hire(detail)
     password = deployed.client("secretsmanager").get_secret_value(
-        SecretId="turnstile/users/dorothy.vaughan/console-password")["VersionId"]
+        SecretId="turnstile/users/dorothy.vaughan/console-password"
+    )["VersionId"]
     [again] = deployed.hire(detail)
     assert again["status"] == "SUCCEEDED" and output(again)["claim"]["duplicate"] is True
-    assert deployed.client("secretsmanager").get_secret_value(
-        SecretId="turnstile/users/dorothy.vaughan/console-password")["VersionId"] == password
+    assert (
+        deployed.client("secretsmanager").get_secret_value(SecretId="turnstile/users/dorothy.vaughan/console-password")[
+            "VersionId"
+        ]
+        == password
+    )
 
 
 def test_name_conflict_with_an_unmanaged_user_fails_and_leaves_that_user_untouched(deployed: Deployed) -> None:
@@ -110,12 +133,18 @@ def test_name_conflict_with_an_unmanaged_user_fails_and_leaves_that_user_untouch
     iam.create_user(UserName="mary.jackson", Path="/contractors/", Tags=[{"Key": "team", "Value": "wind-tunnel"}])
     iam.create_login_profile(UserName="mary.jackson", Password="Her-own-Password-123!")
     iam.create_access_key(UserName="mary.jackson")
-    before = (iam.get_user(UserName="mary.jackson")["User"], iam.list_access_keys(UserName="mary.jackson"),
-              iam.list_groups_for_user(UserName="mary.jackson")["Groups"])
+    before = (
+        iam.get_user(UserName="mary.jackson")["User"],
+        iam.list_access_keys(UserName="mary.jackson"),
+        iam.list_groups_for_user(UserName="mary.jackson")["Groups"],
+    )
     [run] = deployed.hire(person("E2007", "Mary", "Jackson", programmatic=True))
     assert run["status"] == "FAILED" and run["error"] == "UserNameConflict"
-    after = (iam.get_user(UserName="mary.jackson")["User"], iam.list_access_keys(UserName="mary.jackson"),
-             iam.list_groups_for_user(UserName="mary.jackson")["Groups"])
+    after = (
+        iam.get_user(UserName="mary.jackson")["User"],
+        iam.list_access_keys(UserName="mary.jackson"),
+        iam.list_groups_for_user(UserName="mary.jackson")["Groups"],
+    )
     assert after[0] == before[0] and after[2] == before[2] == []
     assert after[1]["AccessKeyMetadata"] == before[1]["AccessKeyMetadata"]
     assert iam.get_login_profile(UserName="mary.jackson")["LoginProfile"]["PasswordResetRequired"] is False
@@ -135,4 +164,7 @@ def test_a_failing_step_rolls_back_and_a_replay_after_the_fix_succeeds(deployed:
     iam.create_group(GroupName="data", Path="/turnstile/")
     [replayed] = deployed.hire(detail)
     assert replayed["status"] == "SUCCEEDED"
-    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="annie.easley")["Groups"]] == ["engineering", "data"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="annie.easley")["Groups"]] == [
+        "engineering",
+        "data",
+    ]

@@ -4,7 +4,6 @@ any execution history, log line, notification, event, dead letter or stack outpu
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -16,9 +15,14 @@ from tests.workflows.scenarios import Deployed, drain, person
 def after_every_scenario(deployed: Deployed) -> Deployed:
     deployed.client("iam").create_user(UserName="sam.jones")  # unmanaged: a name conflict
     twice = person("E3003", "Both", "Kinds", console=True, programmatic=True)
-    deployed.hire(person("E3001", "Console", "Only"), person("E3002", "Keys", "Only", console=False, programmatic=True),
-                  twice, twice, hire_detail(employee_id="E3004", department="Nowhere"),
-                  person("E3005", "Sam", "Jones", programmatic=True))
+    deployed.hire(
+        person("E3001", "Console", "Only"),
+        person("E3002", "Keys", "Only", console=False, programmatic=True),
+        twice,
+        twice,
+        hire_detail(employee_id="E3004", department="Nowhere"),
+        person("E3005", "Sam", "Jones", programmatic=True),
+    )
     return deployed
 
 
@@ -34,8 +38,10 @@ def stored_secrets(deployed: Deployed) -> list[str]:
 def everything_recorded(deployed: Deployed) -> dict[str, str]:
     cloud, sqs = deployed.cloud, deployed.client("sqs")
     histories = [cloud.history(run["executionArn"]) for run in cloud.executions(deployed.state_machine)]
-    executions = [deployed.client("stepfunctions").describe_execution(executionArn=r["executionArn"])
-                  for r in cloud.executions(deployed.state_machine)]
+    executions = [
+        deployed.client("stepfunctions").describe_execution(executionArn=r["executionArn"])
+        for r in cloud.executions(deployed.state_machine)
+    ]
     dead_letters = list(drain(sqs, deployed.deployment.outputs["HrDeadLetterQueueUrl"]))
     return {
         "execution history": json.dumps(histories, default=str),

@@ -45,11 +45,18 @@ def ensure_access_key(iam: Any, sm: Any, hire: Hire, env: Settings) -> AccessKey
         arn = secrets_store.store(
             sm,
             name=name,
-            value={"username": hire.username, "access_key_id": key["AccessKeyId"],
-                   "secret_access_key": key["SecretAccessKey"]},
+            value={
+                "username": hire.username,
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+            },
             kms_key_id=env.kms_key_id,
-            tags={"turnstile:managed": "true", "turnstile:username": hire.username,
-                  "turnstile:employee-id": hire.employee_id, KEY_ID_TAG: key["AccessKeyId"]},
+            tags={
+                "turnstile:managed": "true",
+                "turnstile:username": hire.username,
+                "turnstile:employee-id": hire.employee_id,
+                KEY_ID_TAG: key["AccessKeyId"],
+            },
             description=f"Access key of IAM user {hire.username}",
         )
     except Exception:

@@ -9,8 +9,15 @@ from typing import Any
 REJECTION_RETENTION = dt.timedelta(days=400)
 
 
-def record(dynamodb: Any, table: str, *, subject: str, action: str, details: dict[str, Any],
-           retention: dt.timedelta | None = None) -> str:
+def record(
+    dynamodb: Any,
+    table: str,
+    *,
+    subject: str,
+    action: str,
+    details: dict[str, Any],
+    retention: dt.timedelta | None = None,
+) -> str:
     """Append one audit entry under `subject` (e.g. USER#jane.smith); returns its sort key."""
     now = dt.datetime.now(dt.UTC)
     sort_key = f"AUDIT#{now.isoformat()}#{action}"
@@ -37,6 +44,7 @@ def entries(dynamodb: Any, table: str, subject: str) -> list[dict[str, Any]]:
         ExpressionAttributeValues={":pk": {"S": subject}, ":audit": {"S": "AUDIT#"}},
     ):
         for item in page["Items"]:
-            found.append({"action": item["action"]["S"], "at": item["at"]["S"],
-                          "details": json.loads(item["details"]["S"])})
+            found.append(
+                {"action": item["action"]["S"], "at": item["at"]["S"], "details": json.loads(item["details"]["S"])}
+            )
     return found

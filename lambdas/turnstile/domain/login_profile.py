@@ -6,10 +6,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..settings import Settings
 from ..aws import error_code
 from ..config import PasswordPolicy
 from ..models.onboarding import Hire, LoginProfileResult
+from ..settings import Settings
 from . import secrets_store
 from .passwords import generate_password
 
@@ -24,8 +24,7 @@ def has_login_profile(iam: Any, username: str) -> bool:
         raise
 
 
-def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy,
-                         env: Settings) -> LoginProfileResult:
+def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy, env: Settings) -> LoginProfileResult:
     """Give the user a console password that must be changed at first sign-in.
 
     Idempotent: when both the profile and its secret exist nothing changes. If only one of them
@@ -44,8 +43,11 @@ def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy,
         name=name,
         value={"username": hire.username, "password": password, "password_reset_required": True},
         kms_key_id=env.kms_key_id,
-        tags={"turnstile:managed": "true", "turnstile:username": hire.username,
-              "turnstile:employee-id": hire.employee_id},
+        tags={
+            "turnstile:managed": "true",
+            "turnstile:username": hire.username,
+            "turnstile:employee-id": hire.employee_id,
+        },
         description=f"Temporary console password of IAM user {hire.username} (must be changed at first sign-in)",
     )
     try:

@@ -11,26 +11,30 @@ from .rollback import roll_back_user
 
 
 def finish_onboarding(dynamodb: Any, sns: Any, env: Settings, step: OnboardedInput) -> dict[str, Any]:
-    hire = step.hire
-    login = step.results.get("login_profile") or {}
-    key = step.results.get("access_key") or {}
+    hire, login, key = step.hire, step.results.login_profile, step.results.access_key
+    console_arn = login.secret_arn if login else None
+    key_arn = key.secret_arn if key else None
     body = {
         "username": hire.username,
         "employee_id": hire.employee_id,
         "email": hire.email,
         "groups": hire.groups,
-        "console_password_secret_arn": login.get("secret_arn"),
-        "access_key_id": key.get("access_key_id"),
-        "access_key_secret_arn": key.get("secret_arn"),
+        "console_password_secret_arn": console_arn,
+        "access_key_id": key.access_key_id if key else None,
+        "access_key_secret_arn": key_arn,
+        "instructions": notifications.onboarding_instructions(hire.username, console_arn, key_arn),
     }
-    body["instructions"] = notifications.onboarding_instructions(
-        hire.username, body["console_password_secret_arn"], body["access_key_secret_arn"]  # type: ignore[arg-type]
-    )
     claims.complete_hire(dynamodb, env.table_name, employee_id=hire.employee_id, execution_id=step.execution_id)
-    audit.record(dynamodb, env.table_name, subject=f"USER#{hire.username}", action="Onboarded",
-                 details={**body, "execution_id": step.execution_id, "event_id": hire.event_id})
-    message_id = notifications.publish(sns, env.topic_arn, event="UserOnboarded",
-                                       subject=f"Turnstile: {hire.username} onboarded", body=body)
+    audit.record(
+        dynamodb,
+        env.table_name,
+        subject=f"USER#{hire.username}",
+        action="Onboarded",
+        details={**body, "execution_id": step.execution_id, "event_id": hire.event_id},
+    )
+    message_id = notifications.publish(
+        sns, env.topic_arn, event="UserOnboarded", subject=f"Turnstile: {hire.username} onboarded", body=body
+    )
     return {"message_id": message_id}
 
 
@@ -45,10 +49,15 @@ def record_rejection(dynamodb: Any, sns: Any, env: Settings, step: FailedStepInp
         "reason": step.reason,
         "execution_id": step.execution_id,
     }
-    audit.record(dynamodb, env.table_name, subject="REJECTED", action="HireRejected", details=body,
-                 retention=audit.REJECTION_RETENTION)
-    notifications.publish(sns, env.topic_arn, event="HireRejected",
-                          subject="Turnstile: HR event rejected", body=body)
+    audit.record(
+        dynamodb,
+        env.table_name,
+        subject="REJECTED",
+        action="HireRejected",
+        details=body,
+        retention=audit.REJECTION_RETENTION,
+    )
+    notifications.publish(sns, env.topic_arn, event="HireRejected", subject="Turnstile: HR event rejected", body=body)
     return body
 
 
@@ -58,8 +67,9 @@ def handle_failure(iam: Any, sm: Any, dynamodb: Any, sns: Any, env: Settings, st
     released = False
     if step.hire is not None:
         undone = roll_back_user(iam, sm, step.hire, env.secret_prefix)
-        released = claims.release_hire(dynamodb, env.table_name, employee_id=step.hire.employee_id,
-                                       execution_id=step.execution_id)
+        released = claims.release_hire(
+            dynamodb, env.table_name, employee_id=step.hire.employee_id, execution_id=step.execution_id
+        )
     body = {
         "username": step.hire.username if step.hire else None,
         "employee_id": step.hire.employee_id if step.hire else None,
@@ -71,6 +81,11 @@ def handle_failure(iam: Any, sm: Any, dynamodb: Any, sns: Any, env: Settings, st
     }
     subject = f"USER#{step.hire.username}" if step.hire else "FAILED"
     audit.record(dynamodb, env.table_name, subject=subject, action="OnboardingFailed", details=body)
-    notifications.publish(sns, env.topic_arn, event="OnboardingFailed",
-                          subject=f"Turnstile: onboarding failed ({body['error']})", body=body)
+    notifications.publish(
+        sns,
+        env.topic_arn,
+        event="OnboardingFailed",
+        subject=f"Turnstile: onboarding failed ({body['error']})",
+        body=body,
+    )
     return body

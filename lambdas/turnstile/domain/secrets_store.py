@@ -36,14 +36,16 @@ def tags_of(metadata: dict[str, Any]) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in metadata.get("Tags", [])}
 
 
-def store(sm: Any, *, name: str, value: dict[str, Any], kms_key_id: str, tags: dict[str, str],
-          description: str) -> str:
+def store(sm: Any, *, name: str, value: dict[str, Any], kms_key_id: str, tags: dict[str, str], description: str) -> str:
     """Create the secret, or put a new version if it exists; tags are (re)applied. Returns the ARN."""
     secret_string = json.dumps(value)
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
     try:
-        return str(sm.create_secret(Name=name, SecretString=secret_string, KmsKeyId=kms_key_id,
-                                    Description=description, Tags=tag_list)["ARN"])
+        return str(
+            sm.create_secret(
+                Name=name, SecretString=secret_string, KmsKeyId=kms_key_id, Description=description, Tags=tag_list
+            )["ARN"]
+        )
     except ClientError as error:
         if error_code(error) != "ResourceExistsException":
             raise

@@ -98,4 +98,3 @@ def _describe(error: ValidationError) -> str:
         loc = ".".join(str(p) for p in item["loc"])
         problems.append(f"{loc}: {item['msg']}")
     return "; ".join(problems)
-

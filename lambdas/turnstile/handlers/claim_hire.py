@@ -17,7 +17,12 @@ from ..settings import settings
 @metrics.log_metrics
 @event_parser(model=ExecutionStepInput)
 def handler(event: ExecutionStepInput, context: LambdaContext) -> dict[str, Any]:
-    claim = claim_hire(client("dynamodb"), settings().table_name, employee_id=event.hire.employee_id,
-                       username=event.hire.username, execution_id=event.execution_id)
+    claim = claim_hire(
+        client("dynamodb"),
+        settings().table_name,
+        employee_id=event.hire.employee_id,
+        username=event.hire.username,
+        execution_id=event.execution_id,
+    )
     logger.info("hire claimed" if not claim.duplicate else "duplicate hire", extra={"claim": claim.model_dump()})
     return claim.model_dump()

@@ -20,7 +20,8 @@ from ..settings import settings
 def handler(event: FailedStepInput, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="OnboardingFailed", unit=MetricUnit.Count, value=1)
     with transient_errors_as_typed():
-        body = handle_failure(client("iam"), client("secretsmanager"), client("dynamodb"), client("sns"),
-                              settings(), event)
+        body = handle_failure(
+            client("iam"), client("secretsmanager"), client("dynamodb"), client("sns"), settings(), event
+        )
     logger.error("onboarding failed", extra={k: body[k] for k in ("username", "error", "reason", "rolled_back")})
     return body

@@ -51,12 +51,6 @@ class ExecutionStepInput(StepInput):
     execution_id: str
 
 
-class OnboardedInput(ExecutionStepInput):
-    """The notify step sees every earlier step's (non-secret) result."""
-
-    results: dict[str, dict[str, object] | None]
-
-
 class FailedStepInput(BaseModel):
     """Input of the failure path: the Catch puts {Error, Cause} under `error`."""
 
@@ -111,3 +105,20 @@ class AccessKeyResult(BaseModel):
 
 class NotificationResult(BaseModel):
     message_id: str
+
+
+class OnboardingResults(BaseModel):
+    """What the steps before NotifyOnboarded returned (absent when a Choice skipped the step)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user: UserResult | None = None
+    groups: GroupsResult | None = None
+    login_profile: LoginProfileResult | None = None
+    access_key: AccessKeyResult | None = None
+
+
+class OnboardedInput(ExecutionStepInput):
+    """The notify step sees every earlier step's (non-secret) result."""
+
+    results: OnboardingResults
