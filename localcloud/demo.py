@@ -49,8 +49,9 @@ def synthesize(outdir: Path) -> Path:
     banner("1. Synthesize the CDK app (npx cdk synth), exactly as for a real deployment")
     env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"}
     started = time.monotonic()
+    app = f"{sys.executable} app.py"  # this interpreter: the CLI must not pick another python3 from PATH
     subprocess.run(
-        ["npx", "--no-install", "cdk", "synth", "--quiet", "--no-notices", "--output", str(outdir)],
+        ["npx", "--no-install", "cdk", "synth", "--app", app, "--quiet", "--no-notices", "--output", str(outdir)],
         cwd=ROOT,
         env=env,
         check=True,

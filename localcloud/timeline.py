@@ -59,11 +59,13 @@ def steps(history: list[dict[str, Any]]) -> list[Step]:
 
 def render(execution: dict[str, Any], history: list[dict[str, Any]]) -> str:
     total = (execution["stopDate"] - execution["startDate"]).total_seconds() if execution.get("stopDate") else 0.0
+    entered = steps(history)
+    tasks = sum(1 for step in entered if step.kind == "Task")
     lines = [
         f"Execution {execution['name'][:8]}… of {execution['stateMachineArn'].rsplit(':', 1)[-1]}: "
-        f"{execution['status']} in {total:.2f} s ({len(history)} history events)"
+        f"{execution['status']} in {total:.2f} s ({len(entered)} state transitions, {tasks} Lambda tasks)"
     ]
-    for step in steps(history):
+    for step in entered:
         lines.append(
             f"  +{step.started:7.3f}s  {step.name:<22} {step.kind:<8} {step.duration * 1000:7.1f} ms  {step.outcome}"
         )

@@ -22,7 +22,7 @@ import traceback
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,6 +31,58 @@ from moto.awslambda.models import LambdaFunction
 
 _original_invoke = LambdaFunction._invoke_lambda
 _lock = threading.RLock()
+
+
+class ThreadEnviron(MutableMapping[str, str]):
+    """os.environ with a per-thread overlay. A handler runs with its function's variables in its own thread,
+    while other threads (the interpreter, botocore reading proxies) keep seeing the unchanged process
+    environment: no thread ever observes another's variables, or a key vanishing mid-iteration."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _overlay(self) -> dict[str, str] | None:
+        return getattr(self._local, "overlay", None)
+
+    @contextlib.contextmanager
+    def overlaid(self, values: dict[str, str]) -> Iterator[None]:
+        previous = self._overlay()
+        self._local.overlay = {**(previous or {}), **values}
+        try:
+            yield
+        finally:
+            self._local.overlay = previous
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        if overlay is not None and key in overlay:
+            return overlay[key]
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            overlay[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None and key in overlay:
+            del overlay[key]
+        else:
+            del self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        overlay = self._overlay() or {}
+        return iter(list(dict.fromkeys([*list(self.base), *overlay])))
+
+    def __len__(self) -> int:
+        return len(set(self.base) | set(self._overlay() or {}))
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
 
 
 class FakeContext:
@@ -91,9 +143,8 @@ class InProcessRuntime:
 
     @contextlib.contextmanager
     def _environment(self, function: LambdaFunction) -> Iterator[None]:
-        """The function's environment for the invocation. Restored key by key, never cleared: other threads
-        (the interpreter, botocore) read os.environ meanwhile."""
-        wanted = {
+        """The function's environment, seen only by the invoking thread (see ThreadEnviron)."""
+        overlay = {
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
             "AWS_REGION": function.region,
@@ -102,16 +153,11 @@ class InProcessRuntime:
             **self.extra_environment,
             **{k: str(v) for k, v in (function.environment_vars or {}).items()},
         }
-        saved = {key: os.environ.get(key) for key in wanted}
-        os.environ.update(wanted)
-        try:
+        environ = os.environ
+        if not isinstance(environ, ThreadEnviron):
+            raise RuntimeError("lambda_runtime.install() has not been called")
+        with environ.overlaid(overlay):
             yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     def _handler(self, function: LambdaFunction) -> Any:
         module_path, _, attribute = str(function.handler).rpartition(".")
@@ -160,6 +206,9 @@ def _log_handlers_writing_to(buffer: io.StringIO) -> Iterator[None]:
 
 
 def install(runtime: InProcessRuntime) -> None:
+    if not isinstance(os.environ, ThreadEnviron):
+        os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003 - wrapped, not replaced
+
     def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
         return runtime.invoke(self, event)
 
@@ -167,4 +216,6 @@ def install(runtime: InProcessRuntime) -> None:
 
 
 def uninstall() -> None:
+    if isinstance(os.environ, ThreadEnviron):
+        os.environ = os.environ.base  # type: ignore[assignment]  # noqa: B003
     setattr(LambdaFunction, "_invoke_lambda", _original_invoke)  # noqa: B010

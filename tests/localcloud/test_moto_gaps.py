@@ -85,6 +85,31 @@ def test_adapter_runs_the_deployed_code_with_its_environment_and_logs(cloud: Loc
     assert any('seen {"a": 1}' in m for m in cloud.log_messages())
 
 
+def test_a_handlers_environment_is_seen_only_by_its_own_thread(cloud: LocalCloud) -> None:
+    import os
+    import threading
+
+    make_function()
+    seen_elsewhere: list[str] = []
+    stop = threading.Event()
+
+    def watch() -> None:  # what botocore does in other threads: iterate the environment
+        while not stop.is_set():
+            seen_elsewhere.extend(k for k in list(os.environ) if k in ("CUSTOM", "AWS_LAMBDA_FUNCTION_NAME"))
+            _ = {k: os.environ[k] for k in os.environ}
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for _ in range(20):
+            payload = json.loads(client("lambda").invoke(FunctionName="echo", Payload=b"{}")["Payload"].read())
+            assert payload["custom"] == "yes"
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen_elsewhere == [] and "CUSTOM" not in os.environ
+
+
 # EventBridge targets ------------------------------------------------------------------------------------
 def test_gap_moto_eventbridge_cannot_deliver_to_sns_targets(raw_moto: None) -> None:
     topic = client("sns").create_topic(Name="t")["TopicArn"]
