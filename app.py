@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 
-from aws_cdk import App, Aspects, Environment
+from aws_cdk import Annotations, App, Aspects, Environment
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.configuration import load_config
+from stacks.forwarder_stack import IAM_EVENTS_REGION, IamEventsForwarderStack
 from stacks.turnstile_stack import TurnstileStack
 
 STACK_NAME = "Turnstile"
@@ -21,6 +22,20 @@ def build_app(outdir: str | None = None) -> tuple[App, TurnstileStack]:
     account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
     env = Environment(account=account, region=region) if account and region else None
     stack = TurnstileStack(app, STACK_NAME, config=config, env=env)
+    if region and region != IAM_EVENTS_REGION:
+        IamEventsForwarderStack(
+            app,
+            f"{STACK_NAME}IamEventsForwarder",
+            target_region=region,
+            env=Environment(account=account, region=IAM_EVENTS_REGION),
+        )
+    elif not region:
+        Annotations.of(stack).add_warning_v2(
+            "turnstile:region",
+            "No region set: IAM CloudTrail events (MFA enrolment, password-policy changes) reach EventBridge only "
+            "in us-east-1. Deploy to us-east-1, or set CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION so that the "
+            "us-east-1 forwarder stack is added.",
+        )
     Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     return app, stack
 

@@ -15,12 +15,16 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from . import identity
 from .adapters import (
     cfn_resources,
     clock,
+    cloudtrail,
     eventbridge_targets,
     lambda_runtime,
     login_profiles,
+    mfa_codes,
+    secret_policies,
     state_machines,
     user_boundaries,
 )
@@ -54,6 +58,7 @@ class LocalCloud:
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url: str | None = None
+        self.cloudtrail: cloudtrail.Emitter | None = None
 
     # lifecycle -----------------------------------------------------------------------------------
     def __enter__(self) -> LocalCloud:
@@ -91,6 +96,10 @@ class LocalCloud:
         clock.install(self.clock)
         login_profiles.install()
         user_boundaries.install()
+        mfa_codes.install()
+        secret_policies.install()
+        self.cloudtrail = cloudtrail.Emitter()
+        cloudtrail.install(self.cloudtrail)
         lambda_runtime.install(self.runtime)
         return self
 
@@ -101,6 +110,12 @@ class LocalCloud:
             if self._server is not None:
                 self._server.stop()
                 self._server = None
+            if self.cloudtrail is not None:
+                self.cloudtrail.close()
+            cloudtrail.uninstall()
+            secret_policies.uninstall()
+            mfa_codes.uninstall()
+            identity.forget_sessions()
             lambda_runtime.uninstall()
             self.runtime.unload()
             clock.uninstall()
@@ -153,6 +168,39 @@ class LocalCloud:
             raise RuntimeError(f"PutEvents rejected the event: {result}")
         return str(result["EventId"])
 
+    def settle(self) -> None:
+        """Wait until every CloudTrail event emitted so far has been delivered to its rules' targets."""
+        if self.cloudtrail is not None:
+            self.cloudtrail.settle()
+
+    def console_session(self, username: str) -> boto3.session.Session:
+        """A simulated console session of IAM user `username`: calls made with it name that user in CloudTrail.
+        No access key is created for the user."""
+        key_id, secret = identity.register_console_session(self.account, username)
+        return boto3.session.Session(
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            aws_session_token="console-session",  # noqa: S106 - a local marker, not a credential
+            region_name=self.region,
+        )
+
+    def role_session(self, role_arn: str, session_name: str = "localcloud") -> boto3.session.Session:
+        """A session of `role_arn` (STS AssumeRole), e.g. the helpdesk role that reads new users' secrets."""
+        creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+        return boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.region,
+        )
+
+    def fire_schedule(self, rule_name: str) -> list[str]:
+        """Run a scheduled rule now, as of the local clock (EventBridge's "Scheduled Event")."""
+        from moto.events.models import events_backends
+
+        rule = events_backends[self.account][self.region].describe_rule(rule_name, "default")
+        return eventbridge_targets.fire_schedule(rule, self.clock.now())
+
     def executions(self, state_machine_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         found: list[dict[str, Any]] = []
@@ -160,19 +208,40 @@ class LocalCloud:
             found += page["executions"]
         return found
 
-    def wait_for_executions(self, state_machine_arn: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
-        """Wait until at least `count` executions exist and all have finished; newest last."""
+    def wait_for_executions(
+        self, state_machine_arn: str, count: int, timeout: float = 60, *, parked_ok: bool = False
+    ) -> list[dict[str, Any]]:
+        """Wait until at least `count` executions exist and each has finished (or, with `parked_ok`, is parked
+        on a task token, e.g. waiting for MFA enrolment); oldest first."""
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
             runs = self.executions(state_machine_arn)
             details = [sfn.describe_execution(executionArn=r["executionArn"]) for r in runs]
-            if len(details) >= count and all(d["status"] in TERMINAL for d in details):
+            if len(details) >= count and all(self._settled(d, parked_ok) for d in details):
                 return sorted(details, key=lambda d: d["startDate"])
             if time.monotonic() > deadline:
                 states = [(d["name"], d["status"]) for d in details]
-                raise TimeoutError(f"executions not finished after {timeout}s: {states} (wanted {count})")
+                raise TimeoutError(f"executions not settled after {timeout}s: {states} (wanted {count})")
             time.sleep(0.05)
+
+    def wait_for_execution(self, execution_arn: str, timeout: float = 60, *, parked_ok: bool = False) -> dict[str, Any]:
+        """Wait for one execution to finish (or, with `parked_ok`, to park on a task token)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while not self._settled(execution := sfn.describe_execution(executionArn=execution_arn), parked_ok):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {execution['status']} after {timeout}s")
+            time.sleep(0.05)
+        return dict(execution)
+
+    def _settled(self, execution: dict[str, Any], parked_ok: bool) -> bool:
+        if execution["status"] in TERMINAL:
+            return True
+        if not parked_ok:
+            return False
+        history = self.history(execution["executionArn"])
+        return bool(history) and history[-1]["type"] == "TaskSubmitted"
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 XRAY_AND_POLICY = (
     "Resource '*' is required by X-Ray (PutTraceSegments/PutTelemetryRecords have no resource-level "
-    "permissions) and, for EnsurePasswordPolicy only, by the account password policy actions, which have no ARN."
+    "permissions) and, for EnsurePasswordPolicy and GuardPasswordPolicy only, by the account password policy "
+    "actions, which have no ARN."
 )
 MANAGED_USERS = (
     "Scoped to users under Turnstile's IAM path (user/<path>/*); write actions are further conditioned on the "
@@ -35,6 +36,25 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
             "the user's groups grant, minus explicit denies on IAM escalation and Turnstile's secrets.",
             "appliesTo": ["Action::*", "Resource::*"],
         },
+    ],
+    "Directory/MfaHoldPolicy": [
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "The MFA hold lets a user act only on their own user (${aws:username}) and virtual MFA device; "
+            "device names are chosen by the user at creation (mfa/*), and the deny statement covers everything else.",
+            "appliesTo": [
+                "Resource::arn:aws:iam::*:user/*<aws:username>",
+                "Resource::arn:aws:iam::*:mfa/<aws:username>",
+                "Resource::arn:aws:iam::*:mfa/*",
+            ],
+        },
+    ],
+    "IamEvents/GuardPasswordPolicyRole": [
+        {"id": "AwsSolutions-IAM5", "reason": XRAY_AND_POLICY, "appliesTo": ["Resource::*"]},
+        {"id": "AwsSolutions-IAM5", "reason": KMS_DATA_KEYS, "appliesTo": ["Action::kms:GenerateDataKey*"]},
+    ],
+    "IamEvents/DeadLetters": [
+        {"id": "AwsSolutions-SQS3", "reason": "This queue is itself the dead-letter queue of the IAM-event rules."},
     ],
     "Functions": [
         {

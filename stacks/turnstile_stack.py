@@ -12,6 +12,7 @@ from turnstile.config import TurnstileConfig
 from .constructs.directory import Directory
 from .constructs.functions import FunctionFactory
 from .constructs.hr_ingestion import HrIngestion
+from .constructs.iam_events import IamEventReactions
 from .constructs.onboarding import OnboardingWorkflow
 from .constructs.storage import Storage
 from .nag_suppressions import SUPPRESSIONS
@@ -37,6 +38,16 @@ class TurnstileStack(Stack):
         onboarding = OnboardingWorkflow(
             self, "Onboarding", config=config, storage=storage, directory=directory, functions=functions
         )
+        IamEventReactions(
+            self,
+            "IamEvents",
+            config=config,
+            storage=storage,
+            directory=directory,
+            functions=functions,
+            onboarding=onboarding,
+        )
+        storage.allow_secret_readers(config.credentials.reader_principals)
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
 

@@ -35,9 +35,21 @@ TRANSIENT_CODES = frozenset(
 
 
 @cache
+def _session() -> boto3.session.Session:
+    """The container's session: credentials resolved once, from this function's environment (its role)."""
+    return boto3.session.Session()
+
+
+@cache
 def client(service: str) -> Any:
     """One client per service per container, reused across invocations."""
-    return boto3.client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+    return _session().client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+def clear_cache() -> None:
+    """Forget the session and clients (a new container); for tests that change accounts."""
+    client.cache_clear()
+    _session.cache_clear()
 
 
 def error_code(error: ClientError) -> str:

@@ -82,6 +82,15 @@ class HrSource(_Strict):
 
 class Mfa(_Strict):
     enrolment_deadline_days: int = Field(7, ge=1, le=90)
+    # Turnstile creates this group; its policy denies all but MFA self-service while MFA is absent.
+    hold_group: GroupName = "turnstile-mfa-required"
+    sweep_every_minutes: int = Field(60, ge=5, le=1440)
+
+
+class Credentials(_Strict):
+    """Who hands new users their credentials: only these principals can read the secrets."""
+
+    reader_principals: list[Annotated[str, Field(pattern=r"^arn:aws[\w-]*:iam::\d{12}:(role|user)/.+$")]] = []
 
 
 class Rotation(_Strict):
@@ -126,6 +135,7 @@ class TurnstileConfig(_Strict):
     departments: dict[str, Department]
     password_policy: PasswordPolicy = PasswordPolicy()
     mfa: Mfa = Mfa()
+    credentials: Credentials = Credentials()
     rotation: Rotation = Rotation()
     notifications: Notifications = Notifications()
     lambdas: LambdaSettings = LambdaSettings()
@@ -139,6 +149,8 @@ class TurnstileConfig(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> TurnstileConfig:
+        if self.mfa.hold_group in self.groups:
+            raise ValueError(f"mfa.hold_group: {self.mfa.hold_group!r} must not also be an allow-listed group")
         for dept_name, dept in self.departments.items():
             named = [("groups", g) for g in dept.groups] + [
                 (f"teams.{team_name}.groups", g) for team_name, team in dept.teams.items() for g in team.groups

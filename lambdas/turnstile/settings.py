@@ -24,6 +24,12 @@ class Settings(BaseModel):
     secret_prefix: str = Field("turnstile/users", alias="TURNSTILE_SECRET_PREFIX")
     password_policy: Json[PasswordPolicy] = Field(alias="TURNSTILE_PASSWORD_POLICY")
     directory: Json[Directory] | None = Field(None, alias="TURNSTILE_DIRECTORY")
+    mfa_hold_group: str = Field(alias="TURNSTILE_MFA_HOLD_GROUP")
+    mfa_deadline_days: int = Field(alias="TURNSTILE_MFA_DEADLINE_DAYS")
+    # Principals allowed to read new users' credentials (e.g. a helpdesk role); nobody else can.
+    secret_readers: Json[list[str]] = Field(alias="TURNSTILE_SECRET_READERS")
+    # Roles whose IAM calls are Turnstile's own (not drift): only the password-policy guard reads it.
+    own_role_arns: Json[list[str]] = Field([], alias="TURNSTILE_OWN_ROLE_ARNS")
 
     def require_directory(self) -> Directory:
         if self.directory is None:

@@ -3,6 +3,7 @@ NotImplementedError for Lambda, Step Functions and SNS targets. Adapter: deliver
 
 Delivery goes through the ordinary APIs (StartExecution, Invoke, Publish) as EventBridge would, honours
 Input / InputPath / InputTransformer, and sends what cannot be delivered to the target's dead-letter queue.
+Also: moto matches every event against a scheduled rule (its empty pattern); on AWS it matches none.
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def _dead_letter(target: dict[str, Any], payload: str, error: Exception) -> None
 
 
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    # A scheduled rule has no pattern, which moto's matcher takes as "match everything"; on AWS it matches no event.
+    if self.scheduled_expression and not self.event_pattern.get_pattern():
+        return
     if not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return
     native = [t for t in self.targets if parse_arn(t["Arn"]).service not in HANDLED_SERVICES]
@@ -114,6 +118,22 @@ def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input:
         except Exception as error:  # EventBridge's behaviour: failed deliveries go to the DLQ
             deliveries.append({"rule": self.name, "target": target["Arn"], "error": repr(error)})
             _dead_letter({**target, "RuleArn": self.arn}, payload, error)
+
+
+def fire_schedule(rule: Rule, when: dt.datetime) -> list[str]:
+    """What EventBridge does when a scheduled rule is due: a "Scheduled Event" stamped with `when`."""
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": rule.account_id,
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": rule.region_name,
+        "resources": [rule.arn],
+        "detail": {},
+    }
+    return [deliver(target, target_input(target, event)) for target in rule.targets]
 
 
 def install() -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 from moto.awslambda.models import LambdaFunction
 
 _original_invoke = LambdaFunction._invoke_lambda
@@ -109,6 +110,7 @@ class InProcessRuntime:
         self.extra_environment = extra_environment
         self._modules: dict[tuple[str, str], ModuleType] = {}
         self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
+        self._credentials: dict[str, dict[str, str]] = {}
         self.invocations: list[dict[str, Any]] = []
 
     def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
@@ -150,6 +152,7 @@ class InProcessRuntime:
             "AWS_REGION": function.region,
             "AWS_DEFAULT_REGION": function.region,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+            **self._role_credentials(function),
             **self.extra_environment,
             **{k: str(v) for k, v in (function.environment_vars or {}).items()},
         }
@@ -158,6 +161,22 @@ class InProcessRuntime:
             raise RuntimeError("lambda_runtime.install() has not been called")
         with environ.overlaid(overlay):
             yield
+
+    def _role_credentials(self, function: LambdaFunction) -> dict[str, str]:
+        """Lambda's: a session of the function's execution role, so its calls carry that role's identity."""
+        if function.function_arn not in self._credentials:
+            sts = boto3.session.Session(
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106
+                region_name=function.region,
+            ).client("sts")
+            creds = sts.assume_role(RoleArn=function.role, RoleSessionName=function.function_name[:64])["Credentials"]
+            self._credentials[function.function_arn] = {
+                "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+                "AWS_SESSION_TOKEN": creds["SessionToken"],
+            }
+        return self._credentials[function.function_arn]
 
     def _handler(self, function: LambdaFunction) -> Any:
         module_path, _, attribute = str(function.handler).rpartition(".")

@@ -83,6 +83,8 @@ class Directory(Construct):
                 ),
             ],
         )
+        self.mfa_hold = iam.Group(self, "MfaHold", group_name=config.mfa.hold_group, path=config.user_path)
+        self.mfa_hold.attach_inline_policy(iam.Policy(self, "MfaHoldPolicy", statements=mfa_hold_statements()))
         self.boundary_arns = sorted(
             {self.boundary.managed_policy_arn}
             | {d.permissions_boundary_arn for d in config.departments.values() if d.permissions_boundary_arn}
@@ -91,3 +93,33 @@ class Directory(Construct):
     @property
     def group_arns(self) -> list[str]:
         return [g.group_arn for g in self.groups.values()]
+
+
+# What a held user may do on their own user: enrol MFA and change the temporary password.
+OWN_MFA_AND_PASSWORD = [
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:ResyncMFADevice",
+    "iam:ListMFADevices",
+    "iam:GetUser",
+    "iam:ChangePassword",
+    "iam:GetLoginProfile",
+]
+# Reads with no resource-level permissions that the console's MFA page needs.
+ACCOUNT_READS = ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"]
+
+
+def mfa_hold_statements() -> list[iam.PolicyStatement]:
+    """The MFA hold: allow only MFA self-service on oneself, deny everything else while MFA is absent."""
+    own = ["arn:aws:iam::*:user/*${aws:username}", "arn:aws:iam::*:mfa/${aws:username}", "arn:aws:iam::*:mfa/*"]
+    return [
+        iam.PolicyStatement(sid="ManageOwnMfaAndPassword", actions=OWN_MFA_AND_PASSWORD, resources=own),
+        iam.PolicyStatement(sid="ReadsTheMfaPageNeeds", actions=ACCOUNT_READS, resources=["*"]),
+        iam.PolicyStatement(
+            sid="DenyAllButMfaSelfServiceWithoutMfa",
+            effect=iam.Effect.DENY,
+            not_actions=[*OWN_MFA_AND_PASSWORD, *ACCOUNT_READS, "sts:GetSessionToken"],
+            resources=["*"],
+            conditions={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
+    ]

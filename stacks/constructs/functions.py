@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -42,7 +43,14 @@ class FunctionFactory(Construct):
         )
         self.functions: dict[str, lambda_.Function] = {}
 
-    def step(self, name: str, *, description: str, extra_environment: dict[str, str] | None = None) -> lambda_.Function:
+    def step(
+        self,
+        name: str,
+        *,
+        description: str,
+        extra_environment: dict[str, str] | None = None,
+        role: iam.Role | None = None,
+    ) -> lambda_.Function:
         """A function for workflow step `name` (PascalCase); its handler is turnstile/handlers/<snake_case>.py."""
         module = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
         function_name = f"turnstile-{name}"
@@ -53,7 +61,7 @@ class FunctionFactory(Construct):
             retention=self.LOG_RETENTION,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        role = iam.Role(
+        role = role or iam.Role(
             self,
             f"{name}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -102,6 +110,9 @@ class FunctionFactory(Construct):
             "TURNSTILE_HR_SOURCE": config.hr.event_source,
             "TURNSTILE_SECRET_PREFIX": secret_prefix,
             "TURNSTILE_PASSWORD_POLICY": config.password_policy.model_dump_json(),
+            "TURNSTILE_MFA_HOLD_GROUP": config.mfa.hold_group,
+            "TURNSTILE_MFA_DEADLINE_DAYS": str(config.mfa.enrolment_deadline_days),
+            "TURNSTILE_SECRET_READERS": json.dumps(config.credentials.reader_principals),
         }
 
     @staticmethod

@@ -16,16 +16,21 @@ from .functions import FunctionFactory
 from .storage import Storage
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "onboarding.asl.json"
+STATE_MACHINE_NAME = "turnstile-onboarding"
 
 STEPS = {
     "ValidateHire": "Validate and normalise an Employee Hired event",
     "ClaimHire": "Claim an employee's hire for one execution (idempotency)",
     "EnsurePasswordPolicy": "Keep the account password policy equal to Turnstile's",
     "CreateUser": "Create the managed IAM user (path, tags, permissions boundary)",
+    "ApplyMfaHold": "Hold the user (MFA self-service only) until MFA is enrolled",
     "AddToGroups": "Add the user to its allow-listed groups",
     "CreateLoginProfile": "Console password into Secrets Manager, reset required",
     "IssueAccessKey": "Access key into Secrets Manager",
     "NotifyOnboarded": "Audit and announce the new user (secret ARNs only)",
+    "AwaitMfaEnrolment": "Park the task token until MFA enrolment is confirmed",
+    "ReleaseMfaHold": "Release the MFA hold once MFA is enrolled",
+    "EnforceMfaDeadline": "No MFA by the deadline: remove console access, deactivate keys",
     "RecordRejection": "Audit and alert an invalid HR event",
     "HandleFailure": "Roll back a half-made user, audit and alert",
 }
@@ -66,6 +71,12 @@ class OnboardingWorkflow(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         managed = {"StringEquals": {"iam:ResourceTag/turnstile:managed": "true"}}
+        self.state_machine_arn = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=STATE_MACHINE_NAME,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
         def allow(name: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> None:  # type: ignore[type-arg]
             fns[name].add_to_role_policy(
@@ -77,7 +88,24 @@ class OnboardingWorkflow(Construct):
         storage.table.grant(fns["NotifyOnboarded"], "dynamodb:UpdateItem", "dynamodb:PutItem")
         storage.table.grant(fns["RecordRejection"], "dynamodb:PutItem")
         storage.table.grant(fns["HandleFailure"], "dynamodb:DeleteItem", "dynamodb:PutItem")
-        for name in ("NotifyOnboarded", "RecordRejection", "HandleFailure"):
+        storage.table.grant(fns["AwaitMfaEnrolment"], "dynamodb:PutItem")
+        storage.table.grant(fns["EnforceMfaDeadline"], "dynamodb:PutItem")
+
+        # The MFA hold: only the hold group; the wait resumes only this workflow.
+        allow("ApplyMfaHold", ["iam:AddUserToGroup"], [directory.mfa_hold.group_arn])
+        allow("ReleaseMfaHold", ["iam:RemoveUserFromGroup"], [directory.mfa_hold.group_arn])
+        for name in ("ApplyMfaHold", "ReleaseMfaHold"):
+            allow(name, ["iam:ListGroupsForUser"], [users])
+        allow("AwaitMfaEnrolment", ["iam:ListMFADevices"], [users])
+        allow("AwaitMfaEnrolment", ["states:SendTaskSuccess"], [self.state_machine_arn])
+        allow("EnforceMfaDeadline", ["iam:GetLoginProfile", "iam:ListAccessKeys"], [users])
+        allow("EnforceMfaDeadline", ["iam:DeleteLoginProfile", "iam:UpdateAccessKey"], [users], managed)
+        allow(
+            "EnforceMfaDeadline",
+            ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret"],
+            [secrets],
+        )
+        for name in ("NotifyOnboarded", "RecordRejection", "HandleFailure", "EnforceMfaDeadline"):
             storage.topic.grant_publish(fns[name])
             storage.key.grant(fns[name], "kms:GenerateDataKey*", "kms:Decrypt")
 
@@ -129,6 +157,7 @@ class OnboardingWorkflow(Construct):
                     "secretsmanager:DescribeSecret",
                     "secretsmanager:TagResource",
                     "secretsmanager:RestoreSecret",
+                    "secretsmanager:PutResourcePolicy",
                 ],
                 [secrets],
             )
@@ -138,7 +167,7 @@ class OnboardingWorkflow(Construct):
         allow("HandleFailure", ["iam:GetUser", "iam:ListUserTags"], [any_user])
         allow("HandleFailure", ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListGroupsForUser"], [users])
         allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUser"], [users], managed)
-        allow("HandleFailure", ["iam:RemoveUserFromGroup"], directory.group_arns)
+        allow("HandleFailure", ["iam:RemoveUserFromGroup"], [*directory.group_arns, directory.mfa_hold.group_arn])
         allow(
             "HandleFailure",
             ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret"],
@@ -155,7 +184,7 @@ class OnboardingWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name="turnstile-onboarding",
+            state_machine_name=STATE_MACHINE_NAME,
             definition_body=sfn.DefinitionBody.from_file(str(ASL)),
             definition_substitutions={f"{name}FunctionArn": fn.function_arn for name, fn in fns.items()},
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -50,3 +51,18 @@ class Storage(Construct):
         for address in alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.secret_prefix = SECRET_PREFIX
+
+    def allow_secret_readers(self, readers: list[str]) -> None:
+        """Readers (e.g. the helpdesk role) may decrypt with the key, but only through Secrets Manager."""
+        if not readers:
+            return
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="SecretReadersDecryptThroughSecretsManager",
+                principals=[iam.ArnPrincipal(r) for r in readers],
+                actions=["kms:Decrypt", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}},
+            )
+        )

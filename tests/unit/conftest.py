@@ -15,6 +15,8 @@ from turnstile.models.onboarding import Hire
 from localcloud import LocalCloud
 from stacks.configuration import load_config
 
+HELPDESK_ARN = "arn:aws:iam::123456789012:role/turnstile-helpdesk"
+
 
 @dataclass
 class Account:
@@ -25,6 +27,11 @@ class Account:
 
     def client(self, service: str) -> Any:
         return self.cloud.client(service)
+
+    def read_secret(self, name: str) -> dict[str, Any]:
+        """As the helpdesk: the only principal the secrets' resource policy lets read values."""
+        sm = self.cloud.role_session(HELPDESK_ARN).client("secretsmanager")
+        return dict(json.loads(sm.get_secret_value(SecretId=name)["SecretString"]))
 
     def hire(self, **overrides: Any) -> Hire:
         values: dict[str, Any] = {
@@ -56,8 +63,17 @@ def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acco
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         ),
     )["Policy"]["Arn"]
-    for group in config.groups:
+    for group in [*config.groups, config.mfa.hold_group]:
         iam.create_group(GroupName=group, Path="/turnstile/")
+    iam.create_role(
+        RoleName="turnstile-helpdesk",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+            }
+        ),
+    )
     key = cloud.client("kms").create_key(Description="turnstile")["KeyMetadata"]["Arn"]
     table = cloud.client("dynamodb").create_table(
         TableName="turnstile",
@@ -78,16 +94,19 @@ def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acco
         "TURNSTILE_SECRET_PREFIX": "turnstile/users",
         "TURNSTILE_PASSWORD_POLICY": config.password_policy.model_dump_json(),
         "TURNSTILE_DIRECTORY": config.directory(boundary).model_dump_json(),
+        "TURNSTILE_MFA_HOLD_GROUP": config.mfa.hold_group,
+        "TURNSTILE_MFA_DEADLINE_DAYS": str(config.mfa.enrolment_deadline_days),
+        "TURNSTILE_SECRET_READERS": json.dumps([HELPDESK_ARN]),
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "turnstile",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     settings.settings.cache_clear()
-    aws.client.cache_clear()
+    aws.clear_cache()
     yield Account(cloud=cloud, config=config, env=settings.settings(), boundary_arn=boundary)
     settings.settings.cache_clear()
-    aws.client.cache_clear()
+    aws.clear_cache()
 
 
 @pytest.fixture

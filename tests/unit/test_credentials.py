@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -24,7 +22,7 @@ def user(account: Account) -> Account:
 
 
 def secret_value(account: Account, name: str) -> dict:
-    return json.loads(account.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+    return account.read_secret(name)
 
 
 def test_login_profile_requires_reset_and_its_password_is_only_in_secrets_manager(user: Account) -> None:

@@ -67,13 +67,8 @@ def test_full_chain_of_handlers_makes_a_user_and_returns_no_secret(account: Acco
     }
     call(notify_onboarded, {**step, "results": results})
 
-    sm = account.client("secretsmanager")
-    password = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/console-password")["SecretString"])[
-        "password"
-    ]
-    secret_key = json.loads(sm.get_secret_value(SecretId="turnstile/users/jane.smith/access-key")["SecretString"])[
-        "secret_access_key"
-    ]
+    password = account.read_secret("turnstile/users/jane.smith/console-password")["password"]
+    secret_key = account.read_secret("turnstile/users/jane.smith/access-key")["secret_access_key"]
     [notification] = messages(account, url)
     assert notification["access_key_secret_arn"] == results["access_key"]["secret_arn"]
     everything = json.dumps([hire, results, notification])

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyotp
+
 from localcloud import Deployment, LocalCloud
 from tests.factories import hire_detail
+
+HELPDESK_ARN = "arn:aws:iam::123456789012:role/turnstile-helpdesk"
 
 
 @dataclass
@@ -31,12 +36,57 @@ class Deployed:
         return self.cloud.client(service)
 
     def hire(self, *details: dict[str, Any]) -> list[dict[str, Any]]:
-        """Put one "Employee Hired" event per detail; return the executions they started, finished."""
+        """Put one "Employee Hired" event per detail; return the executions they started, once each has
+        finished or is parked waiting for MFA enrolment."""
         for detail in details:
             self.cloud.put_event(self.deployment.outputs["HrBusName"], "hr.system", "Employee Hired", detail)
         self._seen += len(details)
-        runs = self.cloud.wait_for_executions(self.state_machine, self._seen)
+        runs = self.cloud.wait_for_executions(self.state_machine, self._seen, parked_ok=True)
         return runs[-len(details) :]
+
+    def finish(self, execution: dict[str, Any]) -> dict[str, Any]:
+        """Wait for a (resumed) execution to end."""
+        self.cloud.settle()
+        return self.cloud.wait_for_execution(execution["executionArn"])
+
+    def parked(self, execution: dict[str, Any]) -> bool:
+        """RUNNING and waiting at AwaitMfaEnrolment for its task token."""
+        history = self.cloud.history(execution["executionArn"])
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"] == "TaskStateEntered"]
+        return (
+            execution["status"] == "RUNNING"
+            and entered[-1] == "AwaitMfaEnrolment"
+            and history[-1]["type"] == "TaskSubmitted"
+        )
+
+    def state_output(self, execution: dict[str, Any], state: str) -> dict[str, Any]:
+        """The state data as `state` left it (from the execution history)."""
+        for event in self.cloud.history(execution["executionArn"]):
+            details = event.get("stateExitedEventDetails", {})
+            if details.get("name") == state:
+                return dict(json.loads(details["output"]))
+        raise KeyError(f"{state} never exited")
+
+    def read_secret(self, name: str) -> dict[str, Any]:
+        """As the helpdesk role: the only principal the secrets' resource policy lets read values."""
+        sm = self.cloud.role_session(HELPDESK_ARN, "helpdesk").client("secretsmanager")
+        return dict(json.loads(sm.get_secret_value(SecretId=name)["SecretString"]))
+
+    def enrol_mfa(self, username: str, *, valid_codes: bool = True) -> str:
+        """The user, in a console session, creates a virtual MFA device and enables it with TOTP codes."""
+        iam = self.cloud.console_session(username).client("iam")
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=username)["VirtualMFADevice"]
+        seed = device["Base32StringSeed"]
+        totp = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed)
+        now = time.time()
+        codes = (totp.at(now - 30), totp.at(now)) if valid_codes else ("000000", "111111")
+        iam.enable_mfa_device(
+            UserName=username,
+            SerialNumber=device["SerialNumber"],
+            AuthenticationCode1=codes[0],
+            AuthenticationCode2=codes[1],
+        )
+        return str(device["SerialNumber"])
 
     def notifications(self) -> list[dict[str, Any]]:
         return [json.loads(body["Message"]) for body in drain(self.client("sqs"), self.inbox_url)]
@@ -63,7 +113,17 @@ def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
 
 
 def deploy(cloud: LocalCloud, assembly: Any) -> Deployed:
-    """Deploy the session's cloud assembly; subscribe an inbox to the topic and a recorder to every bus."""
+    """Deploy the session's cloud assembly into an account that has a helpdesk role (the configured secret
+    reader); subscribe an inbox to the topic and a recorder to every bus."""
+    cloud.client("iam").create_role(
+        RoleName="turnstile-helpdesk",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+            }
+        ),
+    )
     deployment = cloud.deploy(assembly)
     inbox_url, inbox_arn = queue(cloud, "security-inbox")
     cloud.client("sns").subscribe(

@@ -30,7 +30,7 @@ def stored_secrets(deployed: Deployed) -> list[str]:
     sm = deployed.client("secretsmanager")
     values = []
     for secret in sm.list_secrets()["SecretList"]:
-        value = json.loads(sm.get_secret_value(SecretId=secret["ARN"])["SecretString"])
+        value = deployed.read_secret(secret["ARN"])
         values.append(value.get("password") or value["secret_access_key"])
     return values
 

@@ -51,6 +51,7 @@ def ensure_access_key(iam: Any, sm: Any, hire: Hire, env: Settings) -> AccessKey
                 "secret_access_key": key["SecretAccessKey"],
             },
             kms_key_id=env.kms_key_id,
+            readers=env.secret_readers,
             tags={
                 "turnstile:managed": "true",
                 "turnstile:username": hire.username,

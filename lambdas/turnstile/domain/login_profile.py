@@ -43,6 +43,7 @@ def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy, 
         name=name,
         value={"username": hire.username, "password": password, "password_reset_required": True},
         kms_key_id=env.kms_key_id,
+        readers=env.secret_readers,
         tags={
             "turnstile:managed": "true",
             "turnstile:username": hire.username,

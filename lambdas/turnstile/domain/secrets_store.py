@@ -36,23 +36,58 @@ def tags_of(metadata: dict[str, Any]) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in metadata.get("Tags", [])}
 
 
-def store(sm: Any, *, name: str, value: dict[str, Any], kms_key_id: str, tags: dict[str, str], description: str) -> str:
-    """Create the secret, or put a new version if it exists; tags are (re)applied. Returns the ARN."""
-    secret_string = json.dumps(value)
+def read_only_for(readers: list[str]) -> str:
+    """Resource policy: the configured readers may read the value; every other principal is denied, whatever
+    its own IAM policies say (Turnstile's own roles included: they write credentials, never read them)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "OnlyConfiguredReaders",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalArn": readers or ["(nobody)"]}},
+        }
+    ]
+    if readers:
+        statements.insert(
+            0,
+            {
+                "Sid": "ConfiguredReadersRead",
+                "Effect": "Allow",
+                "Principal": {"AWS": readers},
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": "*",
+            },
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def store(
+    sm: Any,
+    *,
+    name: str,
+    value: dict[str, Any],
+    kms_key_id: str,
+    tags: dict[str, str],
+    description: str,
+    readers: list[str],
+) -> str:
+    """Write the secret's value; returns the ARN.
+
+    The secret is created empty and its resource policy put before any value exists, so there is no moment
+    when a value is readable by anyone but the configured readers. A second call puts a new version.
+    """
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
     try:
-        return str(
-            sm.create_secret(
-                Name=name, SecretString=secret_string, KmsKeyId=kms_key_id, Description=description, Tags=tag_list
-            )["ARN"]
-        )
+        sm.create_secret(Name=name, KmsKeyId=kms_key_id, Description=description, Tags=tag_list)
     except ClientError as error:
         if error_code(error) != "ResourceExistsException":
             raise
-    describe(sm, name)  # restores it if it was pending deletion
-    arn = str(sm.put_secret_value(SecretId=name, SecretString=secret_string)["ARN"])
-    sm.tag_resource(SecretId=name, Tags=tag_list)
-    return arn
+        describe(sm, name)  # restores it if it was pending deletion
+        sm.tag_resource(SecretId=name, Tags=tag_list)
+    sm.put_resource_policy(SecretId=name, ResourcePolicy=read_only_for(readers), BlockPublicPolicy=True)
+    return str(sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))["ARN"])
 
 
 def delete(sm: Any, name: str) -> bool:

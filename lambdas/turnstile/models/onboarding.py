@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -49,6 +51,13 @@ class ExecutionStepInput(StepInput):
     """Steps that record ownership also receive the execution's id (`$$.Execution.Id`)."""
 
     execution_id: str
+
+
+class AwaitMfaInput(ExecutionStepInput):
+    """AwaitMfaEnrolment runs as lambda:invoke.waitForTaskToken: it gets the task token to park."""
+
+    task_token: str
+    entered_time: datetime.datetime
 
 
 class FailedStepInput(BaseModel):

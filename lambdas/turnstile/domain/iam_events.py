@@ -1,0 +1,89 @@
+"""Reactions to IAM API calls that CloudTrail reports: MFA enrolment and password-policy changes.
+
+Every event is validated first; one that does not parse is recorded (pk "REJECTED") and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from ..aws import error_code
+from ..models.cloudtrail import IamApiCallEvent
+from ..settings import Settings
+from . import audit, mfa, notifications
+from .password_policy import ensure_password_policy
+from .users import MANAGED_TAG, user_tags
+
+
+def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent | None:
+    """The event, or None after recording why it was rejected."""
+    try:
+        return IamApiCallEvent.model_validate(raw)
+    except ValidationError as error:
+        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        audit.record(
+            dynamodb,
+            env.table_name,
+            subject="REJECTED",
+            action="IamEventRejected",
+            details={"event_id": raw.get("id"), "reason": reason},
+            retention=audit.REJECTION_RETENTION,
+        )
+        return None
+
+
+def on_mfa_enabled(iam: Any, sfn: Any, dynamodb: Any, env: Settings, event: IamApiCallEvent) -> dict[str, Any]:
+    """EnableMFADevice: resume the user's waiting onboarding, if the user is managed and IAM confirms a device."""
+    detail = event.detail
+    if not event.succeeded:
+        return {"outcome": "ignored", "why": f"the call failed ({detail.errorCode})"}
+    username = (detail.requestParameters or {}).get("userName") or detail.userIdentity.userName
+    if not username:
+        return {"outcome": "ignored", "why": "no user name in the event"}
+    try:
+        managed = user_tags(iam, username).get(MANAGED_TAG) == "true"
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        return {"outcome": "ignored", "why": f"user {username} no longer exists"}
+    if not managed:
+        return {"outcome": "ignored", "why": f"user {username} is not managed by Turnstile"}
+    outcome = mfa.confirm(iam, sfn, dynamodb, env.table_name, username, via=f"cloudtrail:{detail.eventID}")
+    return {"outcome": outcome, "username": username}
+
+
+def on_password_policy_changed(
+    iam: Any, dynamodb: Any, sns: Any, env: Settings, event: IamApiCallEvent
+) -> dict[str, Any]:
+    """Update/DeleteAccountPasswordPolicy by anyone but Turnstile: put the configured policy back and alert."""
+    detail = event.detail
+    caller = detail.userIdentity.principal_arn
+    if not event.succeeded:
+        return {"outcome": "ignored", "why": f"the call failed ({detail.errorCode})"}
+    if caller in env.own_role_arns:
+        return {"outcome": "ignored", "why": "Turnstile's own change"}
+    reverted = ensure_password_policy(iam, env.password_policy)
+    body = {
+        "changed_by": caller,
+        "caller_type": detail.userIdentity.type,
+        "action": detail.eventName,
+        "requested": detail.requestParameters,
+        "at": detail.eventTime.isoformat(),
+        "source_ip": detail.sourceIPAddress,
+        "event_id": detail.eventID,
+        "reverted": {field: {"was": was, "now": now} for field, (was, now) in reverted.items()},
+    }
+    audit.record(
+        dynamodb, env.table_name, subject="ACCOUNT#password-policy", action="PasswordPolicyDrift", details=body
+    )
+    notifications.publish(
+        sns,
+        env.topic_arn,
+        event="PasswordPolicyDrift",
+        subject="Turnstile: account password policy changed outside Turnstile",
+        body=body,
+    )
+    return {"outcome": "reverted" if reverted else "already-compliant", **body}
