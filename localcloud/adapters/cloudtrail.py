@@ -9,12 +9,14 @@ elements with secrets omitted as AWS does, and errorCode/errorMessage on failure
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import queue
 import re
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import xmltodict
@@ -43,13 +45,28 @@ SECRET_FIELDS = {
 class Emitter:
     def __init__(self) -> None:
         self.emitted: list[dict[str, Any]] = []
+        self.lost: list[dict[str, Any]] = []
+        self._losing = False
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._worker = threading.Thread(target=self._deliver, name="localcloud-cloudtrail", daemon=True)
         self._worker.start()
 
     def emit(self, account: str, detail: dict[str, Any]) -> None:
         self.emitted.append(detail)
+        if self._losing:
+            self.lost.append(detail)
+            return
         self._queue.put((account, detail))
+
+    @contextlib.contextmanager
+    def losing(self) -> Iterator[None]:
+        """CloudTrail → EventBridge delivery is best effort: events emitted meanwhile never reach EventBridge."""
+        self.settle()
+        self._losing = True
+        try:
+            yield
+        finally:
+            self._losing = False
 
     def settle(self) -> None:
         self._queue.join()

@@ -22,7 +22,7 @@ import traceback
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,11 +111,19 @@ class InProcessRuntime:
         self._modules: dict[tuple[str, str], ModuleType] = {}
         self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
         self._credentials: dict[str, dict[str, str]] = {}
+        self._before: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.invocations: list[dict[str, Any]] = []
+
+    def before_invoke(self, function_name: str, action: Callable[[dict[str, Any]], None]) -> None:
+        """Run `action(event)` once, just before the next invocation of `function_name` (the world changing
+        between two workflow steps)."""
+        self._before[function_name] = action
 
     def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         if isinstance(event, (str, bytes)):
             event = json.loads(event or "{}")
+        if (action := self._before.pop(function.function_name, None)) is not None:
+            action(event)
         buffer = io.StringIO()
         errored = False
         with _lock, self._environment(function), contextlib.redirect_stdout(buffer):

@@ -29,7 +29,7 @@ def handler(event: FailedStepInput, context: LambdaContext) -> dict[str, Any]:
             client("sns"),
             settings(),
             hire=event.hire,
-            reason=event.error.get("Error", "MfaDeadlinePassed"),
+            reason=event.reason,
         )
     logger.warning("MFA deadline passed", extra={"username": event.hire.username, "actions": body["actions"]})
     return body

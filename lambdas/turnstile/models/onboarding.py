@@ -66,7 +66,7 @@ class FailedStepInput(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     hire: Hire | None = None
-    error: dict[str, str]
+    error: dict[str, str | None]  # {Error, Cause}; Cause may be absent (e.g. SendTaskFailure without one)
     execution_id: str
     event: dict[str, object] | None = None
 
@@ -75,7 +75,7 @@ class FailedStepInput(BaseModel):
         """The error message from the Catch's Cause (a Lambda error is a JSON document)."""
         import json
 
-        cause = self.error.get("Cause", "")
+        cause = self.error.get("Cause") or str(self.error.get("Error") or "")
         try:
             return str(json.loads(cause).get("errorMessage", cause))
         except (ValueError, AttributeError):

@@ -1,0 +1,209 @@
+"""MFA enrolment and the password policy, driven by CloudTrail events the local cloud emits for IAM calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from turnstile.domain import audit, mfa
+
+from tests.workflows.scenarios import Deployed, person
+
+HOLD = "turnstile-mfa-required"
+DAY = 24 * 3600
+
+
+def groups(deployed: Deployed, username: str) -> list[str]:
+    return sorted(g["GroupName"] for g in deployed.client("iam").list_groups_for_user(UserName=username)["Groups"])
+
+
+def actions(deployed: Deployed, subject: str) -> list[str]:
+    return [e["action"] for e in audit.entries(deployed.client("dynamodb"), deployed.table, subject)]
+
+
+def entered_states(deployed: Deployed, execution: dict[str, Any]) -> list[str]:
+    history = deployed.cloud.history(execution["executionArn"])
+    return [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+
+
+def sweep(deployed: Deployed, *, after: float = 0) -> None:
+    deployed.cloud.clock.advance(after)
+    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+
+
+def test_the_hold_is_applied_before_the_login_profile_exists(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4001", "Hold", "First"))
+    assert deployed.parked(run) and HOLD in groups(deployed, "hold.first")
+    calls = [(e["eventName"], (e["requestParameters"] or {})) for e in deployed.cloud.cloudtrail.emitted]
+    ours = [name for name, params in calls if params.get("userName") == "hold.first"]
+    assert ours.index("AddUserToGroup") < ours.index("CreateLoginProfile")
+    [first_group_add] = [p for n, p in calls if n == "AddUserToGroup" and p.get("userName") == "hold.first"][:1]
+    assert first_group_add["groupName"] == HOLD
+
+
+def test_enrolment_through_cloudtrail_resumes_the_workflow_and_releases_the_hold(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4002", "Grace", "Enrolled", programmatic=True))
+    # the helpdesk hands over the temporary password; nobody else can read it
+    password = deployed.read_secret("turnstile/users/grace.enrolled/console-password")["password"]
+    assert len(password) >= 14
+    with pytest.raises(ClientError, match="AccessDenied"):
+        deployed.client("secretsmanager").get_secret_value(SecretId="turnstile/users/grace.enrolled/console-password")
+    serial = deployed.enrol_mfa("grace.enrolled")
+    done = deployed.finish(run)
+    assert done["status"] == "SUCCEEDED"
+    assert entered_states(deployed, done)[-3:] == ["AwaitMfaEnrolment", "ReleaseMfaHold", "Onboarded"]
+    assert HOLD not in groups(deployed, "grace.enrolled")
+    mfa_result = json.loads(done["output"])["results"]["mfa"]
+    assert mfa_result["serials"] == [serial] and mfa_result["confirmed_by"].startswith("cloudtrail:")
+    assert mfa.pending(deployed.client("dynamodb"), deployed.table, "grace.enrolled") == []
+    assert "MfaEnrolled" in actions(deployed, "USER#grace.enrolled")
+
+
+def test_wrong_codes_are_rejected_and_the_failed_call_resumes_nothing(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4003", "Wrong", "Codes"))
+    with pytest.raises(ClientError, match="InvalidAuthenticationCode"):
+        deployed.enrol_mfa("wrong.codes", valid_codes=False)
+    deployed.cloud.settle()
+    failed_calls = [
+        e
+        for e in deployed.cloud.cloudtrail.emitted
+        if e["eventName"] == "EnableMFADevice" and e.get("errorCode") == "InvalidAuthenticationCode"
+    ]
+    assert failed_calls and failed_calls[-1]["userIdentity"]["userName"] == "wrong.codes"
+    assert "authenticationCode1" not in json.dumps(failed_calls[-1])
+    assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
+    assert deployed.client("iam").list_mfa_devices(UserName="wrong.codes")["MFADevices"] == []
+
+
+def test_enable_mfa_for_an_unmanaged_user_resumes_nothing(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4004", "Still", "Waiting"))
+    deployed.client("iam").create_user(UserName="contractor")
+    deployed.enrol_mfa("contractor")
+    deployed.cloud.settle()
+    assert any("contractor is not managed by Turnstile" in m for m in deployed.cloud.log_messages())
+    assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
+
+
+def test_a_lost_cloudtrail_event_is_caught_by_the_sweeper(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4005", "Lost", "Event"))
+    with deployed.cloud.cloudtrail.losing():
+        deployed.enrol_mfa("lost.event")
+    assert [e["eventName"] for e in deployed.cloud.cloudtrail.lost][-1] == "EnableMFADevice"
+    assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
+    sweep(deployed)
+    done = deployed.finish(run)
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["results"]["mfa"]["confirmed_by"] == "sweeper"
+
+
+def test_enrolment_before_the_wait_begins_completes_at_once(deployed: Deployed) -> None:
+    deployed.cloud.runtime.before_invoke(
+        "turnstile-AwaitMfaEnrolment", lambda event: deployed.enrol_mfa(event["hire"]["username"])
+    )
+    [run] = deployed.hire(person("E4006", "Early", "Bird"))
+    done = deployed.finish(run)
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["results"]["mfa"]["confirmed_by"] == "already-enrolled"
+    assert HOLD not in groups(deployed, "early.bird")
+
+
+def test_reminders_go_out_at_most_daily_while_pending(deployed: Deployed) -> None:
+    deployed.hire(person("E4007", "Slow", "Coach"))
+    deployed.notifications()
+    sweep(deployed, after=DAY + 60)
+    sweep(deployed, after=60)
+    reminders = [
+        m for m in deployed.notifications() if m["event"] == "MfaEnrolmentReminder" and m["username"] == "slow.coach"
+    ]
+    assert len(reminders) == 1 and reminders[0]["email"] == "slow.coach@example.com"
+
+
+def test_the_deadline_disables_console_access_and_keys_and_a_late_enrolment_re_enables_nothing(
+    deployed: Deployed,
+) -> None:
+    [run] = deployed.hire(person("E4008", "Missed", "Deadline", programmatic=True))
+    deployed.notifications()
+    sweep(deployed, after=7 * DAY + 3600)
+    done = deployed.finish(run)
+    assert done["status"] == "FAILED" and done["error"] == "MfaNotEnrolled"
+    iam, sm = deployed.client("iam"), deployed.client("secretsmanager")
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_login_profile(UserName="missed.deadline")
+    assert [k["Status"] for k in iam.list_access_keys(UserName="missed.deadline")["AccessKeyMetadata"]] == ["Inactive"]
+    names = [s["Name"] for s in sm.list_secrets()["SecretList"] if "missed.deadline" in s["Name"]]
+    assert names == ["turnstile/users/missed.deadline/access-key"]
+    assert HOLD in groups(deployed, "missed.deadline")
+    [alert] = [
+        m for m in deployed.notifications() if m["event"] == "MfaDeadlinePassed" and m["username"] == "missed.deadline"
+    ]
+    assert "login profile deleted" in alert["actions"] and "console-password secret deleted" in alert["actions"]
+    assert "MfaDeadlinePassed" in actions(deployed, "USER#missed.deadline")
+
+    deployed.enrol_mfa("missed.deadline")
+    deployed.cloud.settle()
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_login_profile(UserName="missed.deadline")
+    assert [k["Status"] for k in iam.list_access_keys(UserName="missed.deadline")["AccessKeyMetadata"]] == ["Inactive"]
+    assert HOLD in groups(deployed, "missed.deadline")
+
+
+def test_password_policy_drift_by_someone_else_is_reverted_and_alerted(deployed: Deployed) -> None:
+    iam = deployed.client("iam")
+    deployed.hire(person("E4009", "Policy", "Setter"))  # Turnstile applies the policy itself: no alert
+    deployed.cloud.settle()
+    assert not [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
+    deployed.cloud.settle()
+    assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14
+    [alert] = [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    assert alert["changed_by"] == "arn:aws:iam::123456789012:root" and alert["action"] == "UpdateAccountPasswordPolicy"
+    assert alert["requested"]["minimumPasswordLength"] == 8
+    assert alert["reverted"]["MinimumPasswordLength"] == {"was": 8, "now": 14}
+    # the re-application is Turnstile's own change: it does not alert again (no loop)
+    deployed.cloud.settle()
+    assert not [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+
+
+def test_deleting_the_password_policy_is_reverted(deployed: Deployed) -> None:
+    deployed.client("iam").delete_account_password_policy()
+    deployed.cloud.settle()
+    assert deployed.client("iam").get_account_password_policy()["PasswordPolicy"]["PasswordReusePrevention"] == 24
+    [alert] = [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    assert alert["action"] == "DeleteAccountPasswordPolicy"
+
+
+def test_turnstiles_own_calls_carry_its_role_identity(deployed: Deployed) -> None:
+    created = [e for e in deployed.cloud.cloudtrail.emitted if e["eventName"] == "CreateUser"]
+    identity = created[0]["userIdentity"]
+    assert identity["type"] == "AssumedRole"
+    assert ":role/Turnstile-FunctionsCreateUserRole" in identity["sessionContext"]["sessionIssuer"]["arn"]
+    profiles = [e for e in deployed.cloud.cloudtrail.emitted if e["eventName"] == "CreateLoginProfile"]
+    assert profiles and all("password" not in e["requestParameters"] for e in profiles)  # omitted, as AWS does
+    assert all(e["requestParameters"]["passwordResetRequired"] is True for e in profiles)
+
+
+def test_a_malformed_cloudtrail_event_is_recorded_and_changes_nothing(deployed: Deployed) -> None:
+    event = {
+        "id": "bad-1",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.iam",
+        "account": "123456789012",
+        "time": dt.datetime.now(dt.UTC).isoformat(),
+        "region": "us-east-1",
+        "resources": [],
+        "version": "0",
+        "detail": {"eventName": "EnableMFADevice; drop table"},
+    }
+    response = deployed.client("lambda").invoke(
+        FunctionName="turnstile-ConfirmMfaEnrolment", Payload=json.dumps(event).encode()
+    )
+    assert json.loads(response["Payload"].read()) == {"outcome": "rejected"}
+    [entry] = [
+        e
+        for e in audit.entries(deployed.client("dynamodb"), deployed.table, "REJECTED")
+        if e["details"]["event_id"] == "bad-1"
+    ]
+    assert "detail.eventVersion: Field required" in entry["details"]["reason"]
