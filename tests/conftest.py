@@ -22,10 +22,14 @@ class Synthesized:
     manifest: dict[str, Any]
 
     def messages(self, level: str) -> list[tuple[str, str]]:
-        """(construct path, message) of every `aws:cdk:<level>` annotation, cdk-nag's findings included."""
+        """(construct path, message) of every `aws:cdk:<level>` annotation, cdk-nag's findings included.
+        Stack metadata is in the manifest or, in newer assemblies, in the file `additionalMetadataFile` names."""
         found = []
         for artifact in self.manifest["artifacts"].values():
-            for path, entries in artifact.get("metadata", {}).items():
+            metadata = dict(artifact.get("metadata", {}))
+            if "additionalMetadataFile" in artifact:
+                metadata.update(json.loads((self.assembly / artifact["additionalMetadataFile"]).read_text()))
+            for path, entries in metadata.items():
                 found += [(path, str(e["data"])) for e in entries if e["type"] == f"aws:cdk:{level}"]
         return found
 

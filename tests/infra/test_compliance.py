@@ -17,6 +17,11 @@ def test_synth_reports_no_errors_at_all(synthesized: Synthesized) -> None:
     assert synthesized.messages("error") == []
 
 
+def test_the_annotation_reader_sees_synth_messages(synthesized: Synthesized) -> None:
+    """Guard for the two tests above: the reader finds the annotations that synth does write."""
+    assert any("turnstile:region" in message for _, message in synthesized.messages("warning"))
+
+
 def test_every_suppression_gives_a_reason() -> None:
     for rules in SUPPRESSIONS.values():
         for rule in rules:

@@ -31,7 +31,12 @@ def test_task_retries_transient_errors_with_full_jitter_and_catches_everything_e
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_task_is_a_step_lambda_whose_handler_module_has_the_state_name(name: str) -> None:
-    assert TASKS[name]["Resource"] == "${" + name + "FunctionArn}"
+    state = TASKS[name]
+    if state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken":
+        assert state["Parameters"]["FunctionName"] == "${" + name + "FunctionArn}"
+        assert state["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
+    else:
+        assert state["Resource"] == "${" + name + "FunctionArn}"
     assert name in STEPS
     assert (HANDLERS / f"{snake(name)}.py").is_file()
 
@@ -43,4 +48,12 @@ def test_every_placeholder_has_a_substitution() -> None:
 
 def test_only_the_failure_paths_lead_to_fail_states() -> None:
     fails = {n for n, s in DEFINITION["States"].items() if s["Type"] == "Fail"}
-    assert fails == {"HireRejected", "UserNameConflict", "OnboardingFailed"}
+    assert fails == {"HireRejected", "UserNameConflict", "OnboardingFailed", "MfaNotEnrolled"}
+
+
+def test_the_mfa_hold_comes_before_any_credential_and_the_wait_is_last() -> None:
+    states = DEFINITION["States"]
+    assert states["CreateUser"]["Next"] == "ApplyMfaHold" and states["ApplyMfaHold"]["Next"] == "AddToGroups"
+    assert states["NotifyOnboarded"]["Next"] == "AwaitMfaEnrolment"
+    assert states["AwaitMfaEnrolment"]["Next"] == "ReleaseMfaHold" and states["ReleaseMfaHold"]["Next"] == "Onboarded"
+    assert states["AwaitMfaEnrolment"]["Catch"][0]["ErrorEquals"] == ["MfaDeadlinePassed", "States.Timeout"]

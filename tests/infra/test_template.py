@@ -33,11 +33,14 @@ def resources(synthesized: Synthesized, kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in synthesized.template["Resources"].items() if v["Type"] == kind}
 
 
-def statements_of(synthesized: Synthesized, role_prefix: str) -> list[dict[str, Any]]:
+FUNCTION_ROLES = ("Functions", "IamEvents")
+
+
+def statements_of(synthesized: Synthesized, *role_prefixes: str) -> list[dict[str, Any]]:
     found = []
     for policy in resources(synthesized, "AWS::IAM::Policy").values():
-        roles = [r["Ref"] for r in policy["Properties"]["Roles"]]
-        if any(r.startswith(role_prefix) for r in roles):
+        roles = [r["Ref"] for r in policy["Properties"].get("Roles", [])]
+        if any(r.startswith(role_prefixes) for r in roles):
             found += policy["Properties"]["PolicyDocument"]["Statement"]
     return found
 
@@ -92,7 +95,7 @@ def test_hr_bus_is_restricted_archived_and_routes_hires_with_a_dead_letter_queue
 
 def test_every_function_has_its_own_role_log_group_and_tracing(synthesized: Synthesized) -> None:
     functions = resources(synthesized, "AWS::Lambda::Function")
-    assert len(functions) == 10
+    assert len(functions) == 17
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     assert len(roles) == len(functions)
     for function in functions.values():
@@ -122,7 +125,7 @@ def test_state_machine_logs_everything_without_execution_data_and_traces(templat
 
 def test_iam_writes_are_scoped_to_turnstile_users_groups_or_the_password_policy(synthesized: Synthesized) -> None:
     """No role may write to IAM outside Turnstile's path, its groups, or the account password policy."""
-    for statement in statements_of(synthesized, "Functions"):
+    for statement in statements_of(synthesized, *FUNCTION_ROLES):
         writes = [a for a in actions(statement) if a.startswith(IAM_WRITE_PREFIXES) or a == "iam:*"]
         if not writes:
             continue
@@ -131,7 +134,7 @@ def test_iam_writes_are_scoped_to_turnstile_users_groups_or_the_password_policy(
         if writes == ["iam:UpdateAccountPasswordPolicy"]:
             assert statement["Resource"] == "*"
         elif set(writes) <= {"iam:AddUserToGroup", "iam:RemoveUserFromGroup"}:
-            assert "DirectoryGroup" in text and ":user/" not in text
+            assert ("DirectoryGroup" in text or "DirectoryMfaHold" in text) and ":user/" not in text
         else:
             assert ":user/turnstile/*" in text, statement
 
@@ -145,6 +148,7 @@ def test_create_user_requires_the_managed_tag_and_a_turnstile_boundary(synthesiz
 
 def test_destructive_iam_actions_require_the_managed_tag(synthesized: Synthesized) -> None:
     destructive = {
+        "iam:UpdateAccessKey",
         "iam:DeleteUser",
         "iam:DeleteAccessKey",
         "iam:DeleteLoginProfile",
@@ -152,7 +156,7 @@ def test_destructive_iam_actions_require_the_managed_tag(synthesized: Synthesize
         "iam:UpdateLoginProfile",
         "iam:CreateAccessKey",
     }
-    for statement in statements_of(synthesized, "Functions"):
+    for statement in statements_of(synthesized, *FUNCTION_ROLES):
         if destructive & set(actions(statement)):
             assert statement["Condition"]["StringEquals"]["iam:ResourceTag/turnstile:managed"] == "true"
 
@@ -171,11 +175,64 @@ def test_secrets_are_only_reachable_by_the_steps_that_write_or_roll_them_back(sy
         "AddToGroups",
         "NotifyOnboarded",
         "RecordRejection",
+        "ApplyMfaHold",
+        "AwaitMfaEnrolment",
+        "ReleaseMfaHold",
+        "ConfirmMfaEnrolment",
+        "SweepMfaEnrolments",
+        "IamEventsGuardPasswordPolicy",
     ):
-        granted = {a for s in statements_of(synthesized, f"Functions{role}Role") for a in actions(s)}
+        prefix = role if role.startswith("IamEvents") else f"Functions{role}"
+        granted = {a for s in statements_of(synthesized, f"{prefix}Role") for a in actions(s)}
+        assert granted, role
         assert not any(a.startswith("secretsmanager:") for a in granted), role
-    readers = [s for s in statements_of(synthesized, "Functions") if "secretsmanager:GetSecretValue" in actions(s)]
+    readers = [s for s in statements_of(synthesized, *FUNCTION_ROLES) if "secretsmanager:GetSecretValue" in actions(s)]
     assert readers == []
+
+
+def test_the_mfa_hold_denies_everything_but_mfa_self_service_without_mfa(synthesized: Synthesized) -> None:
+    [hold] = [p for p in resources(synthesized, "AWS::IAM::Policy").values() if p["Properties"].get("Groups")]
+    [deny] = [s for s in hold["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Resource"] == "*"
+    assert deny["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    assert {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice", "iam:ChangePassword"} <= set(deny["NotAction"])
+    assert not [
+        a for a in deny["NotAction"] if a.startswith(("iam:Create", "iam:Attach", "iam:Put")) and "MFA" not in a
+    ]
+
+
+def test_cloudtrail_rules_watch_iam_on_the_default_bus_and_dead_letter(template: Template) -> None:
+    for names in (["EnableMFADevice"], ["UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy"]):
+        template.has_resource_properties(
+            "AWS::Events::Rule",
+            {
+                "EventPattern": {
+                    "source": ["aws.iam"],
+                    "detail-type": ["AWS API Call via CloudTrail"],
+                    "detail": {"eventSource": ["iam.amazonaws.com"], "eventName": names},
+                },
+                "Targets": [Match.object_like({"DeadLetterConfig": {"Arn": Match.any_value()}})],
+            },
+        )
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)"})
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
+
+
+def test_only_the_configured_readers_decrypt_and_only_through_secrets_manager(synthesized: Synthesized) -> None:
+    [key] = resources(synthesized, "AWS::KMS::Key").values()
+    [reader] = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "SecretReadersDecryptThroughSecretsManager"
+    ]
+    assert reader["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/turnstile-helpdesk"}
+    assert "kms:ViaService" in reader["Condition"]["StringEquals"]
+
+
+def test_resuming_the_workflow_is_scoped_to_the_onboarding_state_machine(synthesized: Synthesized) -> None:
+    for statement in statements_of(synthesized, *FUNCTION_ROLES):
+        if any(a.startswith("states:SendTask") for a in actions(statement)):
+            assert "stateMachine:turnstile-onboarding" in json.dumps(statement["Resource"])
 
 
 def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
