@@ -33,6 +33,8 @@ from .deploy import Deployment, deploy
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+# Polling shares the GIL with the interpreter's threads: too eager and it slows what it waits for.
+POLL_SECONDS = 0.1
 
 
 class LocalCloud:
@@ -213,17 +215,14 @@ class LocalCloud:
     ) -> list[dict[str, Any]]:
         """Wait until at least `count` executions exist and each has finished (or, with `parked_ok`, is parked
         on a task token, e.g. waiting for MFA enrolment); oldest first."""
-        sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
-        while True:
-            runs = self.executions(state_machine_arn)
-            details = [sfn.describe_execution(executionArn=r["executionArn"]) for r in runs]
-            if len(details) >= count and all(self._settled(d, parked_ok) for d in details):
-                return sorted(details, key=lambda d: d["startDate"])
+        while len(runs := self.executions(state_machine_arn)) < count:
             if time.monotonic() > deadline:
-                states = [(d["name"], d["status"]) for d in details]
-                raise TimeoutError(f"executions not settled after {timeout}s: {states} (wanted {count})")
-            time.sleep(0.05)
+                raise TimeoutError(f"{len(runs)} executions after {timeout}s (wanted {count})")
+            time.sleep(POLL_SECONDS)
+        remaining = max(1.0, deadline - time.monotonic())
+        settled = [self.wait_for_execution(r["executionArn"], remaining, parked_ok=parked_ok) for r in runs]
+        return sorted(settled, key=lambda d: d["startDate"])
 
     def wait_for_execution(self, execution_arn: str, timeout: float = 60, *, parked_ok: bool = False) -> dict[str, Any]:
         """Wait for one execution to finish (or, with `parked_ok`, to park on a task token)."""
@@ -232,7 +231,7 @@ class LocalCloud:
         while not self._settled(execution := sfn.describe_execution(executionArn=execution_arn), parked_ok):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still {execution['status']} after {timeout}s")
-            time.sleep(0.05)
+            time.sleep(POLL_SECONDS)
         return dict(execution)
 
     def _settled(self, execution: dict[str, Any], parked_ok: bool) -> bool:

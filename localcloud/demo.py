@@ -17,10 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyotp
+from botocore.exceptions import ClientError
+
 from .cloud import LocalCloud
 from .timeline import render
 
 ROOT = Path(__file__).resolve().parent.parent
+HELPDESK = "arn:aws:iam::123456789012:role/turnstile-helpdesk"
 JANE = {
     "employee_id": "E1001",
     "first_name": "Jane",
@@ -98,10 +102,62 @@ def show_user(cloud: LocalCloud, username: str) -> None:
             print(f"secret      {secret['Name']} (KMS {secret.get('KmsKeyId', '')[-12:]}): value never printed")
 
 
+def helpdesk_reads_password(cloud: LocalCloud) -> None:
+    name = "turnstile/users/jane.smith/console-password"
+    helpdesk = cloud.role_session(HELPDESK, "helpdesk").client("secretsmanager")
+    password = json.loads(helpdesk.get_secret_value(SecretId=name)["SecretString"])["password"]
+    print(f"helpdesk ({HELPDESK}) read {name}: {len(password)} characters (not printed)")
+    try:
+        cloud.client("secretsmanager").get_secret_value(SecretId=name)
+    except ClientError as error:
+        print(f"the account root tried too: {error.response['Error']['Code']} (explicit deny in the secret's policy)")
+
+
+def enrol_mfa(cloud: LocalCloud, username: str) -> None:
+    iam = cloud.console_session(username).client("iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=username)["VirtualMFADevice"]
+    seed = device["Base32StringSeed"]
+    totp = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed)
+    print(f"created {device['SerialNumber']}")
+    try:
+        iam.enable_mfa_device(
+            UserName=username,
+            SerialNumber=device["SerialNumber"],
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
+    except ClientError as error:
+        print(f"enable-mfa-device with made-up codes: {error.response['Error']['Code']}")
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=username,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    print("enable-mfa-device with two consecutive TOTP codes: accepted. CloudTrail reports EnableMFADevice;")
+    print("MfaEnrolledRule → ConfirmMfaEnrolment checks ListMFADevices and resumes the workflow")
+
+
 def run(args: argparse.Namespace) -> int:
     assembly = Path(args.assembly) if args.assembly else synthesize(ROOT / ".demo" / "cdk.out")
     with LocalCloud() as cloud:
         endpoint = cloud.serve(args.port)
+        cloud.client("iam").create_role(  # the account's helpdesk: the configured reader of new users' secrets
+            RoleName="turnstile-helpdesk",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:aws:iam::{cloud.account}:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
         banner(f"2. Deploy the template into the local cloud (account {cloud.account}, {cloud.region})")
         deployment = cloud.deploy(assembly)
         counts: dict[str, int] = {}
@@ -115,15 +171,27 @@ def run(args: argparse.Namespace) -> int:
         banner('3. The HR system puts an "Employee Hired" event on the turnstile-hr bus')
         print(json.dumps(JANE, indent=2))
         cloud.put_event(deployment.outputs["HrBusName"], "hr.system", "Employee Hired", JANE)
-        execution = cloud.wait_for_executions(state_machine, 1)[-1]
+        execution = cloud.wait_for_executions(state_machine, 1, parked_ok=True)[-1]
         print(render(execution, cloud.history(execution["executionArn"])))
+        print("… parked at AwaitMfaEnrolment: the task token waits in DynamoDB for the user's MFA enrolment")
 
         banner("4. What the onboarding workflow made")
         show_user(cloud, "jane.smith")
         for message in read_inbox(cloud, mailbox):
             print(f"notification ({message['event']}): {message.get('instructions', message.get('reason'))}")
 
-        banner("5. An invalid event is rejected, and nothing is created")
+        banner("5. The helpdesk hands over the temporary password; nobody else can read it")
+        helpdesk_reads_password(cloud)
+
+        banner("6. Jane, in a console session, enrols a virtual MFA device with TOTP codes")
+        enrol_mfa(cloud, "jane.smith")
+        cloud.settle()
+        execution = cloud.wait_for_execution(execution["executionArn"])
+        print(render(execution, cloud.history(execution["executionArn"])))
+        groups = [g["GroupName"] for g in cloud.client("iam").list_groups_for_user(UserName="jane.smith")["Groups"]]
+        print(f"groups now: {', '.join(groups)} (the MFA hold is released)")
+
+        banner("7. An invalid event is rejected, and nothing is created")
         users_before = len(cloud.client("iam").list_users()["Users"])
         secrets_before = len(cloud.client("secretsmanager").list_secrets()["SecretList"])
         print(json.dumps(INVALID, indent=2))
@@ -137,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
             f"secrets before/after: {secrets_before}/{len(cloud.client('secretsmanager').list_secrets()['SecretList'])}"
         )
 
-        banner(f"6. The AWS CLI sees the same account at {endpoint}")
+        banner(f"8. The AWS CLI sees the same account at {endpoint}")
         command = [
             "aws",
             "--endpoint-url",

@@ -72,6 +72,10 @@ def deliver(target: dict[str, Any], payload: str) -> str:
             FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode()
         )
         return target["Arn"]
+    if arn.service == "sqs":
+        sqs = boto3.client("sqs", region_name=arn.region)
+        url = sqs.get_queue_url(QueueName=arn.resource_id, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
+        return str(sqs.send_message(QueueUrl=url, MessageBody=payload)["MessageId"])
     boto3.client("sns", region_name=arn.region).publish(TopicArn=target["Arn"], Message=payload)
     return target["Arn"]
 

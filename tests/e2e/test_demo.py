@@ -23,19 +23,29 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     assert "stack Turnstile: CREATE_COMPLETE" in out
+    assert re.search(r"Execution \w+… of turnstile-onboarding: RUNNING .*\n(.*\n)*.*AwaitMfaEnrolment", out)
+    assert "parked at AwaitMfaEnrolment" in out
     assert re.search(r"Execution \w+… of turnstile-onboarding: SUCCEEDED", out)
     for step in (
         "ValidateHire",
         "ClaimHire",
         "EnsurePasswordPolicy",
         "CreateUser",
+        "ApplyMfaHold",
         "AddToGroups",
         "CreateLoginProfile",
         "IssueAccessKey",
         "NotifyOnboarded",
+        "AwaitMfaEnrolment",
+        "ReleaseMfaHold",
         "Onboarded",
     ):
         assert re.search(rf"\+\s*[\d.]+s\s+{step}\s", out), step
+    assert "groups      engineering, backend, turnstile-mfa-required" in out
+    assert "helpdesk (arn:aws:iam::123456789012:role/turnstile-helpdesk) read" in out
+    assert "the account root tried too: AccessDeniedException" in out
+    assert "enable-mfa-device with made-up codes: InvalidAuthenticationCode" in out
+    assert "groups now: engineering, backend (the MFA hold is released)" in out
     assert "user        arn:aws:iam::123456789012:user/turnstile/engineering/jane.smith" in out
     assert "boundary    arn:aws:iam::123456789012:policy/turnstile/TurnstileUserBoundary" in out
     assert "PasswordResetRequired=True" in out

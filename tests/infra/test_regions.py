@@ -31,11 +31,17 @@ def synthesized_in_ireland(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 os.environ[key] = value
 
 
-def test_outside_us_east_1_a_forwarder_stack_sends_iam_events_to_turnstiles_region(synthesized_in_ireland: Path) -> None:
+def test_outside_us_east_1_a_forwarder_stack_sends_iam_events_to_turnstiles_region(
+    synthesized_in_ireland: Path,
+) -> None:
     manifest = json.loads((synthesized_in_ireland / "manifest.json").read_text())
-    stacks = {name: a["environment"] for name, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"}
-    assert stacks == {"Turnstile": "aws://123456789012/eu-west-1",
-                      "TurnstileIamEventsForwarder": "aws://123456789012/us-east-1"}
+    stacks = {
+        name: a["environment"] for name, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
+    }
+    assert stacks == {
+        "Turnstile": "aws://123456789012/eu-west-1",
+        "TurnstileIamEventsForwarder": "aws://123456789012/us-east-1",
+    }
     forwarder = json.loads((synthesized_in_ireland / "TurnstileIamEventsForwarder.template.json").read_text())
     [rule] = [r for r in forwarder["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
     assert rule["Properties"]["EventPattern"] == {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"]}

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pyotp
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -97,6 +98,7 @@ def test_a_handlers_environment_is_seen_only_by_its_own_thread(cloud: LocalCloud
         while not stop.is_set():
             seen_elsewhere.extend(k for k in list(os.environ) if k in ("CUSTOM", "AWS_LAMBDA_FUNCTION_NAME"))
             _ = {k: os.environ[k] for k in os.environ}
+            stop.wait(0.001)  # let the invoking thread run
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -403,3 +405,152 @@ def test_adapter_skips_waits_and_backoffs_on_the_virtual_clock(cloud: LocalCloud
     assert result["status"] == "FAILED" and result["error"] == "RuntimeError"
     assert cloud.clock.skipped == [7 * 24 * 3600, 100, 200]
     assert (cloud.clock.now() - before).total_seconds() >= 7 * 24 * 3600 + 300
+
+
+# MFA codes ----------------------------------------------------------------------------------------------
+def enable_with(codes: tuple[str, str] | None, user: str = "u") -> None:
+    iam = client("iam")
+    iam.create_user(UserName=user)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+    seed = device["Base32StringSeed"]
+    totp = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed)
+    now = __import__("time").time()
+    first, second = codes or (totp.at(now - 30), totp.at(now))
+    iam.enable_mfa_device(
+        UserName=user, SerialNumber=device["SerialNumber"], AuthenticationCode1=first, AuthenticationCode2=second
+    )
+
+
+def test_gap_moto_accepts_any_mfa_codes(raw_moto: None) -> None:
+    enable_with(("000000", "111111"))
+    assert len(client("iam").list_mfa_devices(UserName="u")["MFADevices"]) == 1
+
+
+def test_adapter_checks_totp_codes_against_the_device_seed(cloud: LocalCloud) -> None:
+    with pytest.raises(ClientError, match="InvalidAuthenticationCode"):
+        enable_with(("000000", "111111"))
+    assert client("iam").list_mfa_devices(UserName="u")["MFADevices"] == []
+    enable_with(None, user="v")
+    assert len(client("iam").list_mfa_devices(UserName="v")["MFADevices"]) == 1
+
+
+def test_consecutive_codes_must_be_consecutive() -> None:
+    from localcloud.adapters.mfa_codes import consecutive_codes_match
+
+    seed = pyotp.random_base32()
+    totp, now = pyotp.TOTP(seed), 1_800_000_000.0
+    assert consecutive_codes_match(seed, totp.at(now - 30), totp.at(now), now)
+    assert not consecutive_codes_match(seed, totp.at(now), totp.at(now - 30), now)
+    assert not consecutive_codes_match(seed, totp.at(now - 3600), totp.at(now - 3570), now)
+
+
+# CloudTrail ---------------------------------------------------------------------------------------------
+def recorder() -> str:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="trail")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    client("events").put_rule(Name="iam", EventPattern=json.dumps({"source": ["aws.iam"]}))
+    client("events").put_targets(Rule="iam", Targets=[{"Id": "q", "Arn": arn}])
+    return str(url)
+
+
+def test_gap_moto_emits_no_cloudtrail_events(raw_moto: None) -> None:
+    url = recorder()
+    client("iam").create_user(UserName="u")
+    assert client("sqs").receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+def test_adapter_emits_cloudtrail_events_with_identity_and_without_secrets(cloud: LocalCloud) -> None:
+    url = recorder()
+    iam = client("iam")
+    iam.create_user(UserName="u")
+    iam.create_login_profile(UserName="u", Password="Pass-word-123456!")
+    iam.list_users()  # read-only: CloudTrail does not send it to EventBridge
+    with pytest.raises(ClientError):
+        iam.create_user(UserName="u")
+    cloud.settle()
+    bodies = [
+        json.loads(m["Body"]) for m in client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    ]
+    details = [b["detail"] for b in bodies]
+    assert [d["eventName"] for d in details] == ["CreateUser", "CreateLoginProfile", "CreateUser"]
+    assert {b["detail-type"] for b in bodies} == {"AWS API Call via CloudTrail"}
+    assert details[0]["eventVersion"] == "1.08" and details[0]["userIdentity"]["type"] == "Root"
+    assert details[0]["requestParameters"] == {"userName": "u"}
+    assert details[0]["responseElements"]["user"]["userName"] == "u"
+    assert details[1]["requestParameters"] == {"userName": "u"} and "Pass-word" not in json.dumps(bodies)
+    assert details[2]["errorCode"] == "EntityAlreadyExists" and details[2]["responseElements"] is None
+    console = cloud.console_session("u").client("iam")
+    console.create_virtual_mfa_device(VirtualMFADeviceName="u")
+    cloud.settle()
+    [last] = [json.loads(m["Body"])["detail"] for m in client("sqs").receive_message(QueueUrl=url)["Messages"]]
+    assert last["userIdentity"]["type"] == "IAMUser" and last["userIdentity"]["userName"] == "u"
+    assert "base32StringSeed" not in json.dumps(last)
+
+
+# Secret resource policies -------------------------------------------------------------------------------
+DENY_ALL_BUT_READER = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/reader"}},
+            }
+        ],
+    }
+)
+
+
+def test_gap_moto_does_not_evaluate_secret_resource_policies(raw_moto: None) -> None:
+    sm = client("secretsmanager")
+    sm.create_secret(Name="s", SecretString="v")
+    sm.put_resource_policy(SecretId="s", ResourcePolicy=DENY_ALL_BUT_READER)
+    assert sm.get_secret_value(SecretId="s")["SecretString"] == "v"
+
+
+def test_adapter_applies_explicit_denies_to_the_caller(cloud: LocalCloud) -> None:
+    sm = client("secretsmanager")
+    sm.create_secret(Name="s", SecretString="v")
+    sm.put_resource_policy(SecretId="s", ResourcePolicy=DENY_ALL_BUT_READER)
+    with pytest.raises(ClientError, match=r"AccessDenied.*explicit deny"):
+        sm.get_secret_value(SecretId="s")
+    for name in ("reader", "other"):
+        client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=ROLE_POLICY)
+    reader = cloud.role_session("arn:aws:iam::123456789012:role/reader").client("secretsmanager")
+    assert reader.get_secret_value(SecretId="s")["SecretString"] == "v"
+    other = cloud.role_session("arn:aws:iam::123456789012:role/other").client("secretsmanager")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        other.get_secret_value(SecretId="s")
+
+
+# Scheduled rules ----------------------------------------------------------------------------------------
+def scheduled_rule_with_queue() -> str:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="tick")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    client("events").put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+    client("events").put_targets(Rule="hourly", Targets=[{"Id": "q", "Arn": arn}])
+    return str(url)
+
+
+def test_gap_moto_matches_every_event_against_a_scheduled_rule(raw_moto: None) -> None:
+    url = scheduled_rule_with_queue()
+    client("events").put_events(Entries=[{"Source": "x", "DetailType": "d", "Detail": "{}"}])
+    assert len(client("sqs").receive_message(QueueUrl=url).get("Messages", [])) == 1
+
+
+def test_adapter_scheduled_rules_match_no_event_and_fire_on_the_local_clock(cloud: LocalCloud) -> None:
+    url = scheduled_rule_with_queue()
+    client("events").put_events(Entries=[{"Source": "x", "DetailType": "d", "Detail": "{}"}])
+    assert client("sqs").receive_message(QueueUrl=url).get("Messages", []) == []
+    cloud.clock.advance(3 * 24 * 3600)
+    cloud.fire_schedule("hourly")
+    [tick] = client("sqs").receive_message(QueueUrl=url)["Messages"]
+    event = json.loads(tick["Body"])
+    assert event["detail-type"] == "Scheduled Event" and event["time"] == cloud.clock.now().strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )

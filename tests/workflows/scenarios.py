@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyotp
@@ -22,7 +22,6 @@ class Deployed:
     deployment: Deployment
     inbox_url: str
     events_url: str
-    _seen: int = field(default=0)
 
     @property
     def state_machine(self) -> str:
@@ -38,11 +37,18 @@ class Deployed:
     def hire(self, *details: dict[str, Any]) -> list[dict[str, Any]]:
         """Put one "Employee Hired" event per detail; return the executions they started, once each has
         finished or is parked waiting for MFA enrolment."""
+        known = {r["executionArn"] for r in self.cloud.executions(self.state_machine)}
         for detail in details:
             self.cloud.put_event(self.deployment.outputs["HrBusName"], "hr.system", "Employee Hired", detail)
-        self._seen += len(details)
-        runs = self.cloud.wait_for_executions(self.state_machine, self._seen, parked_ok=True)
-        return runs[-len(details) :]
+        deadline = time.monotonic() + 60
+        while len(
+            new := [r for r in self.cloud.executions(self.state_machine) if r["executionArn"] not in known]
+        ) < len(details):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(new)} of {len(details)} executions started")
+            time.sleep(0.1)
+        runs = [self.cloud.wait_for_execution(r["executionArn"], parked_ok=True) for r in new]
+        return sorted(runs, key=lambda r: r["startDate"])
 
     def finish(self, execution: dict[str, Any]) -> dict[str, Any]:
         """Wait for a (resumed) execution to end."""
