@@ -4,6 +4,7 @@ any execution history, log line, notification, event, dead letter or stack outpu
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 
@@ -11,19 +12,33 @@ from tests.factories import hire_detail
 from tests.workflows.scenarios import Deployed, drain, person
 
 
+@dataclass
+class Scanned:
+    deployed: Deployed
+    secrets: list[str]  # every password and secret key ever stored, read before any was deleted
+
+
 @pytest.fixture(scope="module")
-def after_every_scenario(deployed: Deployed) -> Deployed:
+def after_every_scenario(deployed: Deployed) -> Scanned:
     deployed.client("iam").create_user(UserName="sam.jones")  # unmanaged: a name conflict
     twice = person("E3003", "Both", "Kinds", console=True, programmatic=True)
-    deployed.hire(
+    runs = deployed.hire(
         person("E3001", "Console", "Only"),
         person("E3002", "Keys", "Only", console=False, programmatic=True),
         twice,
         twice,
         hire_detail(employee_id="E3004", department="Nowhere"),
         person("E3005", "Sam", "Jones", programmatic=True),
+        person("E3006", "Never", "Enrols", programmatic=True),
     )
-    return deployed
+    # the MFA paths: one user enrols (CloudTrail resumes the workflow), one misses the deadline
+    deployed.enrol_mfa("console.only")
+    secrets = stored_secrets(deployed)
+    deployed.cloud.clock.advance(8 * 24 * 3600)
+    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    for run in runs:
+        deployed.finish(run)
+    return Scanned(deployed, secrets)
 
 
 def stored_secrets(deployed: Deployed) -> list[str]:
@@ -54,18 +69,21 @@ def everything_recorded(deployed: Deployed) -> dict[str, str]:
     }
 
 
-def test_the_scan_sees_the_workflow_and_the_secrets_exist(after_every_scenario: Deployed) -> None:
+def test_the_scan_sees_the_workflow_and_the_secrets_exist(after_every_scenario: Scanned) -> None:
     """Guard against a scan that passes because it looked at nothing."""
-    recorded = everything_recorded(after_every_scenario)
-    secrets = stored_secrets(after_every_scenario)
-    assert len(secrets) == 4  # console-only: 1, keys-only: 1, both (sent twice): 2, conflict and rejection: 0
+    recorded = everything_recorded(after_every_scenario.deployed)
+    secrets = after_every_scenario.secrets
+    # passwords: console-only, both-kinds, never-enrols; keys: keys-only, both-kinds (sent twice), never-enrols
+    assert len(secrets) == 6
     assert "console-password" in recorded["execution history"] and "AccessKeyId" not in recorded["logs"]
     assert "user ensured" in recorded["logs"] and "HireRejected" in recorded["notifications"]
     assert "Employee Hired" in recorded["events"] and "UserNameConflict" in recorded["execution history"]
+    assert "AWS API Call via CloudTrail" in recorded["events"] and "CreateLoginProfile" in recorded["events"]
+    assert "MfaDeadlinePassed" in recorded["notifications"] and "ReleaseMfaHold" in recorded["execution history"]
 
 
-def test_no_secret_appears_anywhere(after_every_scenario: Deployed) -> None:
-    secrets = stored_secrets(after_every_scenario)
-    recorded = everything_recorded(after_every_scenario)
+def test_no_secret_appears_anywhere(after_every_scenario: Scanned) -> None:
+    secrets = after_every_scenario.secrets
+    recorded = everything_recorded(after_every_scenario.deployed)
     leaks = [(place, secret[:4] + "…") for place, text in recorded.items() for secret in secrets if secret in text]
     assert leaks == []
