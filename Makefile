@@ -38,9 +38,9 @@ lint: $(STAMP)
 synth: $(STAMP)
 	. $(VENV)/bin/activate && npx --no-install cdk synth --no-notices
 diff: $(STAMP)
-	. $(VENV)/bin/activate && npx --no-install cdk diff --no-notices
+	. $(VENV)/bin/activate && npx --no-install cdk diff --all --no-notices
 deploy: $(STAMP)
-	. $(VENV)/bin/activate && npx --no-install cdk deploy --no-notices
+	. $(VENV)/bin/activate && npx --no-install cdk deploy --all --no-notices
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .demo
