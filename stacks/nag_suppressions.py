@@ -81,6 +81,14 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
             ],
         },
         {"id": "AwsSolutions-IAM5", "reason": KMS_DATA_KEYS, "appliesTo": ["Action::kms:GenerateDataKey*"]},
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "HandleFailure deletes the virtual MFA device a managed user enrolled before rolling back "
+            "the user (IAM refuses DeleteUser otherwise); users name their devices, so no narrower ARN exists. "
+            "It first "
+            "deactivates the device, which requires the user to be tagged as managed.",
+            "appliesTo": ["Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:mfa/*"],
+        },
     ],
     "Onboarding/StateMachine/Role": [
         {

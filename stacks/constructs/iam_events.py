@@ -63,7 +63,9 @@ class IamEventReactions(Construct):
         storage.table.grant(confirm, "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem")
 
         sweeper = functions.step("SweepMfaEnrolments", description="Turnstile: lost MFA events, reminders, deadlines")
-        sweeper.add_to_role_policy(iam.PolicyStatement(actions=["iam:ListMFADevices"], resources=[users]))
+        sweeper.add_to_role_policy(
+            iam.PolicyStatement(actions=["iam:ListMFADevices", "iam:GetUser"], resources=[users])
+        )
         sweeper.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=[onboarding.state_machine_arn]

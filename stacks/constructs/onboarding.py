@@ -87,7 +87,7 @@ class OnboardingWorkflow(Construct):
         storage.table.grant(fns["ClaimHire"], "dynamodb:PutItem", "dynamodb:GetItem")
         storage.table.grant(fns["NotifyOnboarded"], "dynamodb:UpdateItem", "dynamodb:PutItem")
         storage.table.grant(fns["RecordRejection"], "dynamodb:PutItem")
-        storage.table.grant(fns["HandleFailure"], "dynamodb:DeleteItem", "dynamodb:PutItem")
+        storage.table.grant(fns["HandleFailure"], "dynamodb:DeleteItem", "dynamodb:PutItem")  # claim, pending MFA
         storage.table.grant(fns["AwaitMfaEnrolment"], "dynamodb:PutItem")
         storage.table.grant(fns["EnforceMfaDeadline"], "dynamodb:PutItem")
 
@@ -165,7 +165,17 @@ class OnboardingWorkflow(Construct):
 
         # HandleFailure: tear down only a managed user, in IAM's order, and its secrets.
         allow("HandleFailure", ["iam:GetUser", "iam:ListUserTags"], [any_user])
-        allow("HandleFailure", ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListGroupsForUser"], [users])
+        allow(
+            "HandleFailure",
+            ["iam:ListAccessKeys", "iam:GetLoginProfile", "iam:ListGroupsForUser", "iam:ListMFADevices"],
+            [users],
+        )
+        allow("HandleFailure", ["iam:DeactivateMFADevice"], [users], managed)
+        allow(
+            "HandleFailure",
+            ["iam:DeleteVirtualMFADevice"],
+            [stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")],
+        )
         allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUser"], [users], managed)
         allow("HandleFailure", ["iam:RemoveUserFromGroup"], [*directory.group_arns, directory.mfa_hold.group_arn])
         allow(

@@ -133,6 +133,8 @@ def test_iam_writes_are_scoped_to_turnstile_users_groups_or_the_password_policy(
         text = json.dumps(statement["Resource"])
         if writes == ["iam:UpdateAccountPasswordPolicy"]:
             assert statement["Resource"] == "*"
+        elif writes == ["iam:DeleteVirtualMFADevice"]:
+            assert ":mfa/*" in text
         elif set(writes) <= {"iam:AddUserToGroup", "iam:RemoveUserFromGroup"}:
             assert ("DirectoryGroup" in text or "DirectoryMfaHold" in text) and ":user/" not in text
         else:

@@ -60,3 +60,27 @@ def test_rollback_leaves_an_unmanaged_user_alone(account: Account) -> None:
     iam.create_login_profile(UserName="jane.smith", Password="Their-own-password-1!")
     assert roll_back_user(iam, sm, account.hire(), account.env.secret_prefix) == []
     assert iam.get_login_profile(UserName="jane.smith")["LoginProfile"]["UserName"] == "jane.smith"
+
+
+def test_rollback_removes_an_enrolled_mfa_device_first(account: Account) -> None:
+    iam, sm = account.client("iam"), account.client("secretsmanager")
+    ensure_user(iam, account.hire())
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="jane.smith")["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName="jane.smith",
+        SerialNumber=device["SerialNumber"],
+        **dict(zip(("AuthenticationCode1", "AuthenticationCode2"), totp_codes(device), strict=True)),
+    )
+    undone = roll_back_user(iam, sm, account.hire(), account.env.secret_prefix)
+    assert undone[0] == f"MFA device {device['SerialNumber']}" and undone[-1] == "user jane.smith"
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+def totp_codes(device: dict) -> tuple[str, str]:
+    import time
+
+    import pyotp
+
+    seed = device["Base32StringSeed"]
+    totp, now = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed), time.time()
+    return totp.at(now - 30), totp.at(now)

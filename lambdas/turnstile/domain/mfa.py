@@ -21,6 +21,7 @@ from . import audit, notifications, secrets_store
 from .access_keys import key_ids
 from .groups import groups_of
 from .login_profile import has_login_profile
+from .users import find_user
 
 PENDING = "MFA_PENDING"
 REMIND_EVERY = dt.timedelta(hours=24)
@@ -92,6 +93,10 @@ def pending(dynamodb: Any, table: str, username: str | None = None) -> list[dict
     return found
 
 
+def forget_pending(dynamodb: Any, table: str, username: str) -> None:
+    dynamodb.delete_item(TableName=table, Key=_key(username))
+
+
 def confirm(iam: Any, sfn: Any, dynamodb: Any, table: str, username: str, *, via: str) -> str:
     """Resume the user's waiting workflow if IAM shows an MFA device. Returns what happened.
 
@@ -124,7 +129,11 @@ def sweep(iam: Any, sfn: Any, dynamodb: Any, sns: Any, env: Settings, *, now: dt
     summary: dict[str, list[str]] = {"resumed": [], "deadline_passed": [], "reminded": [], "waiting": []}
     for item in pending(dynamodb, env.table_name):
         username = item["sk"]
-        if mfa_serials(iam, username):
+        if find_user(iam, username) is None:  # removed meanwhile (rolled back, offboarded): nothing to wait for
+            _take(dynamodb, env.table_name, item)
+            _fail(sfn, item["task_token"], "UserGone", f"{username} no longer exists")
+            summary.setdefault("gone", []).append(username)
+        elif mfa_serials(iam, username):
             confirm(iam, sfn, dynamodb, env.table_name, username, via="sweeper")
             summary["resumed"].append(username)
         elif now >= dt.datetime.fromisoformat(item["deadline"]):

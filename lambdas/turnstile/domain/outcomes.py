@@ -6,7 +6,7 @@ from typing import Any
 
 from ..models.onboarding import FailedStepInput, OnboardedInput
 from ..settings import Settings
-from . import audit, claims, notifications
+from . import audit, claims, mfa, notifications
 from .rollback import roll_back_user
 
 
@@ -67,6 +67,7 @@ def handle_failure(iam: Any, sm: Any, dynamodb: Any, sns: Any, env: Settings, st
     released = False
     if step.hire is not None:
         undone = roll_back_user(iam, sm, step.hire, env.secret_prefix)
+        mfa.forget_pending(dynamodb, env.table_name, step.hire.username)
         released = claims.release_hire(
             dynamodb, env.table_name, employee_id=step.hire.employee_id, execution_id=step.execution_id
         )

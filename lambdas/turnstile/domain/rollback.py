@@ -9,14 +9,15 @@ from . import secrets_store
 from .access_keys import key_ids
 from .groups import groups_of
 from .login_profile import has_login_profile
+from .mfa import mfa_serials
 from .users import find_user, is_managed_for, user_tags
 
 
 def roll_back_user(iam: Any, sm: Any, hire: Hire, secret_prefix: str) -> list[str]:
     """Remove what onboarding made, in the order IAM requires; returns what was removed.
 
-    Onboarding makes no signing certificates, SSH keys, service credentials, MFA devices or policies,
-    so keys, login profile and group memberships are all that stand before DeleteUser.
+    Onboarding makes no signing certificates, SSH keys, service credentials or policies, so MFA devices (the
+    user may have enrolled), keys, login profile and group memberships are all that stand before DeleteUser.
 
     A user that is not tagged as Turnstile's for `hire.employee_id` (for instance the other user in
     a name conflict) is left exactly as it is.
@@ -25,6 +26,11 @@ def roll_back_user(iam: Any, sm: Any, hire: Hire, secret_prefix: str) -> list[st
     if find_user(iam, hire.username) is not None:
         if not is_managed_for(user_tags(iam, hire.username), hire.employee_id):
             return undone
+        for serial in mfa_serials(iam, hire.username):
+            iam.deactivate_mfa_device(UserName=hire.username, SerialNumber=serial)
+            if ":mfa/" in serial:  # a virtual device: delete it too
+                iam.delete_virtual_mfa_device(SerialNumber=serial)
+            undone.append(f"MFA device {serial}")
         for key_id in key_ids(iam, hire.username):
             iam.delete_access_key(UserName=hire.username, AccessKeyId=key_id)
             undone.append(f"access key {key_id}")

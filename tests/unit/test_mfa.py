@@ -1,0 +1,107 @@
+"""MFA domain logic against the emulated account: the sweeper's decisions, and reactions to IAM events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from turnstile.domain import mfa
+from turnstile.domain.iam_events import on_password_policy_changed
+from turnstile.domain.users import ensure_user
+from turnstile.models.cloudtrail import IamApiCallEvent
+
+from tests.unit.conftest import Account
+
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def park(account: Account, username: str = "jane.smith") -> None:
+    hire = account.hire(username=username)
+    ensure_user(account.client("iam"), hire)
+    mfa.register_wait(
+        account.client("iam"),
+        account.client("stepfunctions"),
+        account.client("dynamodb"),
+        account.env,
+        hire=hire,
+        token=f"token-{username}",
+        execution_id="exec-1",
+        entered=NOW,
+    )
+
+
+def test_the_sweeper_reminds_once_a_day_and_judges_the_deadline_by_the_schedules_time(account: Account) -> None:
+    park(account)
+    clients = (
+        account.client("iam"),
+        account.client("stepfunctions"),
+        account.client("dynamodb"),
+        account.client("sns"),
+    )
+    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=1))["reminded"] == ["jane.smith"]
+    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=5))["waiting"] == ["jane.smith"]
+    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(days=1, hours=2))["reminded"] == ["jane.smith"]
+    # the token is not a real task token: the workflow counts as gone, and the item is dropped all the same
+    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(days=7))["deadline_passed"] == ["jane.smith"]
+    assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def test_the_sweeper_drops_enrolments_of_users_that_no_longer_exist(account: Account) -> None:
+    park(account)
+    account.client("iam").delete_user(UserName="jane.smith")
+    clients = (
+        account.client("iam"),
+        account.client("stepfunctions"),
+        account.client("dynamodb"),
+        account.client("sns"),
+    )
+    assert mfa.sweep(*clients, account.env, now=NOW)["gone"] == ["jane.smith"]
+    assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def policy_event(caller_role: str | None, error: str | None = None) -> IamApiCallEvent:
+    identity = (
+        {
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::123456789012:assumed-role/r/s",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": caller_role}},
+        }
+        if caller_role
+        else {"type": "Root", "arn": "arn:aws:iam::123456789012:root"}
+    )
+    return IamApiCallEvent.model_validate(
+        {
+            "version": "0",
+            "id": "e1",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.iam",
+            "account": "123456789012",
+            "time": NOW.isoformat(),
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {
+                "eventVersion": "1.08",
+                "eventSource": "iam.amazonaws.com",
+                "eventName": "UpdateAccountPasswordPolicy",
+                "eventTime": NOW.isoformat(),
+                "eventID": "e1",
+                "awsRegion": "us-east-1",
+                "userIdentity": identity,
+                "requestParameters": {"minimumPasswordLength": 6},
+                **({"errorCode": error} if error else {}),
+            },
+        }
+    )
+
+
+def test_the_guard_ignores_failed_calls_and_turnstiles_own_roles(account: Account) -> None:
+    iam, ddb, sns = account.client("iam"), account.client("dynamodb"), account.client("sns")
+    own = account.env.model_copy(update={"own_role_arns": ["arn:aws:iam::123456789012:role/turnstile-policy"]})
+    assert on_password_policy_changed(iam, ddb, sns, own, policy_event(None, "AccessDenied"))["outcome"] == "ignored"
+    assert (
+        on_password_policy_changed(iam, ddb, sns, own, policy_event("arn:aws:iam::123456789012:role/turnstile-policy"))[
+            "why"
+        ]
+        == "Turnstile's own change"
+    )
+    result = on_password_policy_changed(iam, ddb, sns, own, policy_event("arn:aws:iam::123456789012:role/someone"))
+    assert result["outcome"] == "reverted" and result["changed_by"] == "arn:aws:iam::123456789012:role/someone"
