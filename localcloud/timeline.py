@@ -58,7 +58,8 @@ def steps(history: list[dict[str, Any]]) -> list[Step]:
 
 
 def render(execution: dict[str, Any], history: list[dict[str, Any]]) -> str:
-    total = (execution["stopDate"] - execution["startDate"]).total_seconds() if execution.get("stopDate") else 0.0
+    end = execution.get("stopDate") or (history[-1]["timestamp"] if history else execution["startDate"])
+    total = (end - execution["startDate"]).total_seconds()
     entered = steps(history)
     tasks = sum(1 for step in entered if step.kind == "Task")
     lines = [
