@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 from turnstile.config import TurnstileConfig
+
+from . import arns
 
 # What a managed user can never do, whatever its groups grant: escalate through IAM, or reach the
 # credentials and machinery of Turnstile itself. Self-service (own password, own MFA) stays allowed.
@@ -72,14 +74,7 @@ class Directory(Construct):
                     sid="NoTurnstileCredentials",
                     effect=iam.Effect.DENY,
                     actions=["secretsmanager:*"],
-                    resources=[
-                        stack.format_arn(
-                            service="secretsmanager",
-                            resource="secret",
-                            resource_name=f"{secret_prefix}/*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    ],
+                    resources=[arns.user_secrets(stack, secret_prefix)],
                 ),
             ],
         )

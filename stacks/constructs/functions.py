@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -114,7 +114,3 @@ class FunctionFactory(Construct):
             "TURNSTILE_MFA_DEADLINE_DAYS": str(config.mfa.enrolment_deadline_days),
             "TURNSTILE_SECRET_READERS": json.dumps(config.credentials.reader_principals),
         }
-
-    @staticmethod
-    def arn_of_users_under(stack: Stack, path: str) -> str:
-        return stack.format_arn(service="iam", region="", resource="user", resource_name=f"{path.strip('/')}/*")

@@ -6,10 +6,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from turnstile.config import HrSource
+
+from .dead_letters import dead_letter_queue
 
 
 class HrIngestion(Construct):
@@ -42,14 +43,7 @@ class HrIngestion(Construct):
             event_pattern=events.EventPattern(source=[hr.event_source]),
             retention=Duration.days(hr.archive_retention_days),
         )
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            queue_name="turnstile-hr-dead-letters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-hr-dead-letters")
 
     def route(self, rule_id: str, detail_type: str, workflow: sfn.IStateMachine) -> events.Rule:
         """A rule sending `detail_type` events from the HR source to `workflow`; undeliverable ones go to the DLQ."""
@@ -58,7 +52,7 @@ class HrIngestion(Construct):
             rule_id,
             rule_name=f"turnstile-{rule_id}",
             event_bus=self.bus,
-            description=f"Turnstile: {detail_type} events start {workflow}",
+            description=f"Turnstile: {detail_type} events start {workflow.node.path}",
             event_pattern=events.EventPattern(source=[self._hr.event_source], detail_type=[detail_type]),
         )
         rule.add_target(

@@ -13,10 +13,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 
+from . import arns
+from .dead_letters import dead_letter_queue
 from .directory import Directory
 from .functions import FunctionFactory
 from .onboarding import OnboardingWorkflow
@@ -42,16 +43,9 @@ class IamEventReactions(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        users = FunctionFactory.arn_of_users_under(stack, config.user_path)
-        any_user = stack.format_arn(service="iam", region="", resource="user", resource_name="*")
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            queue_name="turnstile-iam-events-dead-letters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
+        users = arns.managed_users(stack, config.user_path)
+        any_user = arns.any_user(stack)
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-iam-events-dead-letters")
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
 
         confirm = functions.step("ConfirmMfaEnrolment", description="Turnstile: EnableMFADevice resumes onboarding")
@@ -146,7 +140,7 @@ class IamEventReactions(Construct):
             rule_id,
             rule_name=f"turnstile-{rule_id}",
             schedule=events.Schedule.rate(period),
-            description=f"Turnstile: runs {function} every {period.to_human_string()}",
+            description=f"Turnstile: runs {function.node.id} every {period.to_human_string()}",
         )
         rule.add_target(self._target(function))
         return rule

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 
+from . import arns
 from .directory import Directory
 from .functions import FunctionFactory
 from .storage import Storage
@@ -62,21 +63,11 @@ class OnboardingWorkflow(Construct):
             )
             for name, text in STEPS.items()
         }
-        users = FunctionFactory.arn_of_users_under(stack, config.user_path)
-        any_user = stack.format_arn(service="iam", region="", resource="user", resource_name="*")
-        secrets = stack.format_arn(
-            service="secretsmanager",
-            resource="secret",
-            resource_name=f"{storage.secret_prefix}/*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        users = arns.managed_users(stack, config.user_path)
+        any_user = arns.any_user(stack)
+        secrets = arns.user_secrets(stack, storage.secret_prefix)
         managed = {"StringEquals": {"iam:ResourceTag/turnstile:managed": "true"}}
-        self.state_machine_arn = stack.format_arn(
-            service="states",
-            resource="stateMachine",
-            resource_name=STATE_MACHINE_NAME,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        self.state_machine_arn = arns.state_machine(stack, STATE_MACHINE_NAME)
 
         def allow(name: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> None:  # type: ignore[type-arg]
             fns[name].add_to_role_policy(
@@ -174,7 +165,7 @@ class OnboardingWorkflow(Construct):
         allow(
             "HandleFailure",
             ["iam:DeleteVirtualMFADevice"],
-            [stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")],
+            [arns.virtual_mfa_devices(stack)],
         )
         allow("HandleFailure", ["iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUser"], [users], managed)
         allow("HandleFailure", ["iam:RemoveUserFromGroup"], [*directory.group_arns, directory.mfa_hold.group_arn])

@@ -245,3 +245,8 @@ def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
         "TableName",
         "HrDeadLetterQueueUrl",
     }
+
+
+def test_the_template_holds_no_python_object_reprs(synthesized: Synthesized) -> None:
+    """A repr (`<… object at 0x…>`) would change on every synth and make every `cdk diff` noisy."""
+    assert " object at 0x" not in json.dumps(synthesized.template)

@@ -1,0 +1,34 @@
+"""The ARNs Turnstile's permissions are scoped to, built in one place."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+
+
+def managed_users(stack: Stack, path: str) -> str:
+    """Every user under Turnstile's IAM path (and its sub-paths)."""
+    return stack.format_arn(service="iam", region="", resource="user", resource_name=f"{path.strip('/')}/*")
+
+
+def any_user(stack: Stack) -> str:
+    return stack.format_arn(service="iam", region="", resource="user", resource_name="*")
+
+
+def virtual_mfa_devices(stack: Stack) -> str:
+    return stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")
+
+
+def user_secrets(stack: Stack, prefix: str) -> str:
+    return stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{prefix}/*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def state_machine(stack: Stack, name: str) -> str:
+    """By name, so that a function may resume the workflow that invokes it without a dependency cycle."""
+    return stack.format_arn(
+        service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
