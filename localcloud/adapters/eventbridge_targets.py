@@ -8,6 +8,7 @@ Also: moto matches every event against a scheduled rule (its empty pattern); on 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import uuid
@@ -20,7 +21,6 @@ from moto.utilities.arns import parse_arn
 
 _original_send = Rule.send_to_targets
 HANDLED_SERVICES = {"states", "lambda", "sns"}
-deliveries: list[dict[str, Any]] = []
 
 
 def envelope(event: dict[str, Any], account: str, region: str) -> dict[str, Any]:
@@ -106,21 +106,18 @@ def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input:
     if not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return
     native = [t for t in self.targets if parse_arn(t["Arn"]).service not in HANDLED_SERVICES]
-    ours = [t for t in self.targets if parse_arn(t["Arn"]).service in HANDLED_SERVICES]
-    if native:
-        self.targets = native
-        try:
-            _original_send(self, original_event, transform_input)  # type: ignore[arg-type]
-        finally:
-            self.targets = native + ours
+    if native:  # moto delivers these itself; a copy of the rule, so the shared one is never altered
+        only_native = copy.copy(self)
+        only_native.targets = native
+        _original_send(only_native, original_event, transform_input)  # type: ignore[arg-type]
     event = envelope(original_event, self.account_id, self.region_name)
-    for target in ours:
+    for target in self.targets:
+        if parse_arn(target["Arn"]).service not in HANDLED_SERVICES:
+            continue
         payload = target_input(target, event)
         try:
-            result = deliver(target, payload)
-            deliveries.append({"rule": self.name, "target": target["Arn"], "result": result, "event_id": event["id"]})
+            deliver(target, payload)
         except Exception as error:  # EventBridge's behaviour: failed deliveries go to the DLQ
-            deliveries.append({"rule": self.name, "target": target["Arn"], "error": repr(error)})
             _dead_letter({**target, "RuleArn": self.arn}, payload, error)
 
 
