@@ -8,7 +8,6 @@ import os
 import socket
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +272,3 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def new_name() -> str:
-    return uuid.uuid4().hex[:8]

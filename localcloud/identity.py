@@ -71,12 +71,7 @@ def user_identity(access_key_id: str | None, account: str) -> dict[str, Any]:
                             "accountId": account,
                             "userName": role_name,
                         },
-                        "attributes": {
-                            "creationDate": role.created.strftime("%Y-%m-%dT%H:%M:%SZ")
-                            if hasattr(role, "created")
-                            else "",
-                            "mfaAuthenticated": "false",
-                        },
+                        "attributes": {"mfaAuthenticated": "false"},
                     },
                 }
         user = iam_backends[account]["global"].get_user_from_access_key_id(access_key_id)

@@ -19,7 +19,6 @@ class Settings(BaseModel):
     table_name: str = Field(alias="TURNSTILE_TABLE")
     topic_arn: str = Field(alias="TURNSTILE_TOPIC_ARN")
     kms_key_id: str = Field(alias="TURNSTILE_KMS_KEY_ID")
-    user_path: str = Field(alias="TURNSTILE_USER_PATH")
     hr_source: str = Field(alias="TURNSTILE_HR_SOURCE")
     secret_prefix: str = Field("turnstile/users", alias="TURNSTILE_SECRET_PREFIX")
     password_policy: Json[PasswordPolicy] = Field(alias="TURNSTILE_PASSWORD_POLICY")

@@ -112,7 +112,6 @@ class InProcessRuntime:
         self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
         self._credentials: dict[str, dict[str, str]] = {}
         self._before: dict[str, Callable[[dict[str, Any]], None]] = {}
-        self.invocations: list[dict[str, Any]] = []
 
     def before_invoke(self, function_name: str, action: Callable[[dict[str, Any]], None]) -> None:
         """Run `action(event)` once, just before the next invocation of `function_name` (the world changing
@@ -148,7 +147,6 @@ class InProcessRuntime:
         output = buffer.getvalue()
         function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
         function.save_logs(output or "(no output)")
-        self.invocations.append({"function": function.function_name, "errored": errored})
         return payload, errored, output
 
     @contextlib.contextmanager

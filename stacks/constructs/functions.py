@@ -106,7 +106,6 @@ class FunctionFactory(Construct):
             "TURNSTILE_TABLE": table_name,
             "TURNSTILE_TOPIC_ARN": topic_arn,
             "TURNSTILE_KMS_KEY_ID": key_arn,
-            "TURNSTILE_USER_PATH": config.user_path,
             "TURNSTILE_HR_SOURCE": config.hr.event_source,
             "TURNSTILE_SECRET_PREFIX": secret_prefix,
             "TURNSTILE_PASSWORD_POLICY": config.password_policy.model_dump_json(),

@@ -89,7 +89,6 @@ def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acco
         "TURNSTILE_TABLE": table,
         "TURNSTILE_TOPIC_ARN": topic,
         "TURNSTILE_KMS_KEY_ID": key,
-        "TURNSTILE_USER_PATH": config.user_path,
         "TURNSTILE_HR_SOURCE": config.hr.event_source,
         "TURNSTILE_SECRET_PREFIX": "turnstile/users",
         "TURNSTILE_PASSWORD_POLICY": config.password_policy.model_dump_json(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from pydantic import BaseModel, ConfigDict
 
@@ -73,8 +74,6 @@ class FailedStepInput(BaseModel):
     @property
     def reason(self) -> str:
         """The error message from the Catch's Cause (a Lambda error is a JSON document)."""
-        import json
-
         cause = self.error.get("Cause") or str(self.error.get("Error") or "")
         try:
             return str(json.loads(cause).get("errorMessage", cause))
@@ -85,10 +84,6 @@ class FailedStepInput(BaseModel):
 class Claim(BaseModel):
     duplicate: bool
     claimed_by: str
-
-
-class PasswordPolicyResult(BaseModel):
-    changed: bool
 
 
 class UserResult(BaseModel):
@@ -110,10 +105,6 @@ class AccessKeyResult(BaseModel):
     access_key_id: str
     secret_arn: str
     created: bool
-
-
-class NotificationResult(BaseModel):
-    message_id: str
 
 
 class OnboardingResults(BaseModel):
