@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
-from turnstile.config import TurnstileConfig, config_error_summary
+from turnstile.config import TurnstileConfig
+from turnstile.errors import field_problems
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "turnstile.yaml"
 # Another file can be named with TURNSTILE_CONFIG (e.g. one per environment); the default is the repo's.
@@ -27,4 +28,5 @@ def load_config(path: Path | None = None) -> TurnstileConfig:
     try:
         return TurnstileConfig.model_validate(raw or {})
     except ValidationError as error:
-        raise ConfigurationError(f"Turnstile configuration {path} is invalid:\n{config_error_summary(error)}") from None
+        problems = "".join(f"\n  - {problem}" for problem in field_problems(error))
+        raise ConfigurationError(f"Turnstile configuration {path} is invalid:{problems}") from None

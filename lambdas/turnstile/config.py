@@ -175,15 +175,6 @@ class TurnstileConfig(_Strict):
         )
 
 
-def config_error_summary(error: Exception) -> str:
-    """A one-line-per-field rendering of a pydantic ValidationError for `cdk synth` output."""
-    lines = []
-    for item in getattr(error, "errors", lambda: [])():
-        loc = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        lines.append(f"  - {loc}: {item['msg']}")
-    return "\n".join(lines) or str(error)
-
-
 def normalise_key(text: str) -> str:
     """Case- and space-insensitive key used to match HR department and team names."""
     return re.sub(r"\s+", " ", text).strip().casefold()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class TurnstileError(Exception):
     """Base class: a failure Turnstile understands and reports by name."""
@@ -29,3 +31,9 @@ class TransientAwsError(TurnstileError):
 
 class SettingsError(TurnstileError):
     """The function's environment does not match what the stack should have set."""
+
+
+def field_problems(error: ValidationError) -> list[str]:
+    """`field.path: message` for each problem. Input values are never included: they would be echoed into
+    logs, alerts and execution history."""
+    return [f"{'.'.join(str(p) for p in item['loc']) or '(top level)'}: {item['msg']}" for item in error.errors()]

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from ..aws import error_code
+from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
 from ..settings import Settings
 from . import audit, mfa, notifications
@@ -23,7 +24,7 @@ def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent 
     try:
         return IamApiCallEvent.model_validate(raw)
     except ValidationError as error:
-        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        reason = "; ".join(field_problems(error))
         audit.record(
             dynamodb,
             env.table_name,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from ..config import Directory, normalise_key
-from ..errors import InvalidHireEvent
+from ..errors import InvalidHireEvent, field_problems
 from ..models.hr_events import HireEvent
 from ..models.onboarding import Hire
 
@@ -30,7 +30,7 @@ def validate_hire(event: dict[str, Any], directory: Directory, expected_source: 
     try:
         parsed = HireEvent.model_validate(event)
     except ValidationError as error:
-        raise InvalidHireEvent(_describe(error)) from None
+        raise InvalidHireEvent("; ".join(field_problems(error))) from None
     if parsed.source != expected_source:
         raise InvalidHireEvent(f"source: {parsed.source!r} is not the configured HR source {expected_source!r}")
 
@@ -89,12 +89,3 @@ def _lookup(options: dict[str, T], wanted: str, what: str) -> tuple[str, T]:
         known = ", ".join(sorted(options)) or "none configured"
         raise InvalidHireEvent(f"{what}: {wanted!r} is not configured (known: {known})")
     return found
-
-
-def _describe(error: ValidationError) -> str:
-    """Field paths and messages only: input values are never echoed into logs or execution history."""
-    problems = []
-    for item in error.errors():
-        loc = ".".join(str(p) for p in item["loc"])
-        problems.append(f"{loc}: {item['msg']}")
-    return "; ".join(problems)
