@@ -83,3 +83,13 @@ def test_two_unrecorded_keys_stop_issuance(user: Account) -> None:
     iam.create_access_key(UserName="jane.smith")
     with pytest.raises(AccessKeyLimitReached):
         ensure_access_key(iam, sm, user.hire(programmatic=True), user.env)
+
+
+def test_a_secret_scheduled_for_deletion_is_restored_and_holds_the_new_password(user: Account) -> None:
+    iam, sm = user.client("iam"), user.client("secretsmanager")
+    name = "turnstile/users/jane.smith/console-password"
+    ensure_login_profile(iam, sm, user.hire(), user.env.password_policy, user.env)
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    result = ensure_login_profile(iam, sm, user.hire(), user.env.password_policy, user.env)
+    assert result.created and "DeletedDate" not in sm.describe_secret(SecretId=name)
+    assert satisfies(user.env.password_policy, secret_value(user, name)["password"])

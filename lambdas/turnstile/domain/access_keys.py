@@ -52,6 +52,7 @@ def ensure_access_key(iam: Any, sm: Any, hire: Hire, env: Settings) -> AccessKey
             },
             kms_key_id=env.kms_key_id,
             readers=env.secret_readers,
+            existing=existing,
             tags={
                 "turnstile:managed": "true",
                 "turnstile:username": hire.username,

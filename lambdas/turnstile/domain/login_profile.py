@@ -44,6 +44,7 @@ def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy, 
         value={"username": hire.username, "password": password, "password_reset_required": True},
         kms_key_id=env.kms_key_id,
         readers=env.secret_readers,
+        existing=existing,
         tags={
             "turnstile:managed": "true",
             "turnstile:username": hire.username,

@@ -45,7 +45,11 @@ def roll_back_user(iam: Any, sm: Any, hire: Hire, secret_prefix: str) -> list[st
     for kind in ("console-password", "access-key"):
         name = secrets_store.secret_name(secret_prefix, hire.username, kind)
         metadata = secrets_store.describe(sm, name)
-        if metadata is not None and secrets_store.tags_of(metadata).get("turnstile:employee-id") == hire.employee_id:
+        if (
+            metadata is not None
+            and not metadata.get("DeletedDate")  # already on its way out
+            and secrets_store.tags_of(metadata).get("turnstile:employee-id") == hire.employee_id
+        ):
             secrets_store.delete(sm, name)
             undone.append(f"secret {name}")
     return undone

@@ -20,16 +20,13 @@ def secret_name(prefix: str, username: str, kind: Kind) -> str:
 
 
 def describe(sm: Any, name: str) -> dict[str, Any] | None:
-    """The secret's metadata, or None if it does not exist. A secret pending deletion is restored."""
+    """The secret's metadata, or None if it does not exist. A secret scheduled for deletion has `DeletedDate`."""
     try:
-        found = dict(sm.describe_secret(SecretId=name))
+        return dict(sm.describe_secret(SecretId=name))
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
             return None
         raise
-    if found.get("DeletedDate"):
-        sm.restore_secret(SecretId=name)
-    return found
 
 
 def tags_of(metadata: dict[str, Any]) -> dict[str, str]:
@@ -72,20 +69,24 @@ def store(
     tags: dict[str, str],
     description: str,
     readers: list[str],
+    existing: dict[str, Any] | None,
 ) -> str:
-    """Write the secret's value; returns the ARN.
+    """Write the secret's value; returns the ARN. `existing` is what `describe` returned for the name.
 
-    The secret is created empty and its resource policy put before any value exists, so there is no moment
-    when a value is readable by anyone but the configured readers. A second call puts a new version.
+    A new secret is created empty and its resource policy put before any value exists, so there is no moment
+    when a value is readable by anyone but the configured readers. An existing one gets a new version; one
+    scheduled for deletion is restored first (AWS refuses to create a secret under that name).
     """
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
-    try:
-        sm.create_secret(Name=name, KmsKeyId=kms_key_id, Description=description, Tags=tag_list)
-    except ClientError as error:
-        if error_code(error) != "ResourceExistsException":
-            raise
-        describe(sm, name)  # restores it if it was pending deletion
-        sm.tag_resource(SecretId=name, Tags=tag_list)
+    if existing is None:
+        try:
+            sm.create_secret(Name=name, KmsKeyId=kms_key_id, Description=description, Tags=tag_list)
+        except ClientError as error:
+            if error_code(error) != "ResourceExistsException":  # anything but "created meanwhile"
+                raise
+    elif existing.get("DeletedDate"):
+        sm.restore_secret(SecretId=name)
+    sm.tag_resource(SecretId=name, Tags=tag_list)
     sm.put_resource_policy(SecretId=name, ResourcePolicy=read_only_for(readers), BlockPublicPolicy=True)
     return str(sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))["ARN"])
 
