@@ -104,9 +104,11 @@ def confirm(iam: Any, sfn: Any, dynamodb: Any, table: str, username: str, *, via
     one whose deadline already passed) nothing is resumed and nothing is re-enabled.
     """
     items = pending(dynamodb, table, username)
-    if not items:
-        return "no-pending-enrolment"
-    item = items[0]
+    return _resume_if_enrolled(iam, sfn, dynamodb, table, items[0], via=via) if items else "no-pending-enrolment"
+
+
+def _resume_if_enrolled(iam: Any, sfn: Any, dynamodb: Any, table: str, item: dict[str, str], *, via: str) -> str:
+    username = item["sk"]
     serials = mfa_serials(iam, username)
     if not serials:
         return "no-mfa-device"
@@ -126,15 +128,14 @@ def confirm(iam: Any, sfn: Any, dynamodb: Any, table: str, username: str, *, via
 def sweep(iam: Any, sfn: Any, dynamodb: Any, sns: Any, env: Settings, *, now: dt.datetime) -> dict[str, list[str]]:
     """For every pending enrolment: resume it if enrolled (a lost CloudTrail event), fail it at the deadline,
     otherwise remind (at most once a day)."""
-    summary: dict[str, list[str]] = {"resumed": [], "deadline_passed": [], "reminded": [], "waiting": []}
+    summary: dict[str, list[str]] = {"resumed": [], "deadline_passed": [], "reminded": [], "waiting": [], "gone": []}
     for item in pending(dynamodb, env.table_name):
         username = item["sk"]
         if find_user(iam, username) is None:  # removed meanwhile (rolled back, offboarded): nothing to wait for
             _take(dynamodb, env.table_name, item)
             _fail(sfn, item["task_token"], "UserGone", f"{username} no longer exists")
-            summary.setdefault("gone", []).append(username)
-        elif mfa_serials(iam, username):
-            confirm(iam, sfn, dynamodb, env.table_name, username, via="sweeper")
+            summary["gone"].append(username)
+        elif _resume_if_enrolled(iam, sfn, dynamodb, env.table_name, item, via="sweeper") != "no-mfa-device":
             summary["resumed"].append(username)
         elif now >= dt.datetime.fromisoformat(item["deadline"]):
             if _take(dynamodb, env.table_name, item):
