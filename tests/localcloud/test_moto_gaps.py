@@ -323,14 +323,14 @@ def test_adapter_honours_reset_required_and_enforces_the_policy(cloud: LocalClou
     assert iam.get_login_profile(UserName="u")["LoginProfile"]["PasswordResetRequired"] is False
 
 
+def boundary_policy() -> str:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    return str(client("iam").create_policy(PolicyName="b", PolicyDocument=json.dumps(document))["Policy"]["Arn"])
+
+
 def test_gap_moto_has_no_user_permissions_boundaries(raw_moto: None) -> None:
     iam = client("iam")
-    policy = iam.create_policy(
-        PolicyName="b",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
-    )["Policy"]["Arn"]
+    policy = boundary_policy()
     iam.create_user(UserName="u", PermissionsBoundary=policy)
     assert "PermissionsBoundary" not in iam.get_user(UserName="u")["User"]
     with pytest.raises(Exception):  # noqa: B017 - NotImplementedError inside moto
@@ -339,12 +339,7 @@ def test_gap_moto_has_no_user_permissions_boundaries(raw_moto: None) -> None:
 
 def test_adapter_keeps_user_permissions_boundaries(cloud: LocalCloud) -> None:
     iam = client("iam")
-    policy = iam.create_policy(
-        PolicyName="b",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
-    )["Policy"]["Arn"]
+    policy = boundary_policy()
     with pytest.raises(ClientError, match="NoSuchEntity"):
         iam.create_user(UserName="v", PermissionsBoundary=policy + "-missing")
     assert iam.list_users()["Users"] == []

@@ -105,3 +105,19 @@ def test_the_guard_ignores_failed_calls_and_turnstiles_own_roles(account: Accoun
     )
     result = on_password_policy_changed(iam, ddb, sns, own, policy_event("arn:aws:iam::123456789012:role/someone"))
     assert result["outcome"] == "reverted" and result["changed_by"] == "arn:aws:iam::123456789012:role/someone"
+
+
+def test_hold_release_and_deadline_enforcement_are_safe_to_run_twice(account: Account) -> None:
+    iam, sm = account.client("iam"), account.client("secretsmanager")
+    hire = account.hire(programmatic=True)
+    ensure_user(iam, hire)
+    hold = account.env.mfa_hold_group
+    assert (mfa.apply_hold(iam, "jane.smith", hold), mfa.apply_hold(iam, "jane.smith", hold)) == (True, False)
+    assert (mfa.release_hold(iam, "jane.smith", hold), mfa.release_hold(iam, "jane.smith", hold)) == (True, False)
+    iam.create_login_profile(UserName="jane.smith", Password="Temporary-Pass-123!")
+    iam.create_access_key(UserName="jane.smith")
+    clients = (iam, sm, account.client("dynamodb"), account.client("sns"))
+    first = mfa.enforce_deadline(*clients, account.env, hire=hire, reason="MfaDeadlinePassed")
+    second = mfa.enforce_deadline(*clients, account.env, hire=hire, reason="MfaDeadlinePassed")
+    assert "login profile deleted" in first["actions"] and "login profile deleted" not in second["actions"]
+    assert [k["Status"] for k in iam.list_access_keys(UserName="jane.smith")["AccessKeyMetadata"]] == ["Inactive"]
