@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .models.aws_formats import tag_value_problem
 
 IAM_NAME = r"^[\w+=,.@-]+$"
 IAM_PATH = r"^/([\x21-\x7e]+/)*$"
@@ -18,6 +20,38 @@ IAM_PATH = r"^/([\x21-\x7e]+/)*$"
 POLICY_ARN = r"^arn:aws[\w-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$"
 
 GroupName = Annotated[str, Field(pattern=IAM_NAME, min_length=1, max_length=128)]
+# The HR event's department and team are matched against these names (at most 128 characters there).
+ORG_UNIT_MAX = 128
+
+# User names no hire may get, given or derived (compared case-insensitively, as IAM compares user names):
+# names that pass for the account's owner, an administrator, AWS, a support or security function, or Turnstile.
+DEFAULT_RESERVED_USERNAMES = (
+    "root",
+    "admin",
+    "administrator",
+    "administrators",
+    "superuser",
+    "sysadmin",
+    "aws",
+    "amazon",
+    "iam",
+    "support",
+    "helpdesk",
+    "security",
+    "audit",
+    "auditor",
+    "billing",
+    "system",
+    "operator",
+    "guest",
+    "anonymous",
+    "breakglass",
+    "break-glass",
+    "emergency",
+    "turnstile",
+)
+# A configuration may extend or trim the list, but not below these.
+ALWAYS_RESERVED = ("root", "admin", "administrator")
 
 
 class _Strict(BaseModel):
@@ -78,6 +112,12 @@ class HrSource(_Strict):
     # Principals (account ids or role ARNs) allowed to PutEvents on the HR bus.
     publisher_principals: list[Annotated[str, Field(pattern=r"^(\d{12}|arn:aws[\w-]*:iam::\d{12}:role/.+)$")]]
     archive_retention_days: int = Field(90, ge=1, le=3650)
+    # The hire's effective_date may lie at most this many days after the event's `time` (a date further out
+    # is more likely a typo than a plan; HR can send the event closer to the start date)...
+    max_effective_date_days: int = Field(90, ge=0, le=366)
+    # ...and at most this many days before it: HR often records a start late, but a hire dated months back is
+    # a stale or mistaken record that deserves a person's look rather than a fresh account.
+    max_effective_date_age_days: int = Field(30, ge=0, le=366)
 
 
 class Mfa(_Strict):
@@ -124,6 +164,9 @@ class Directory(_Strict):
     default_boundary_arn: str
     allowed_groups: list[GroupName]
     departments: dict[str, Department]
+    reserved_usernames: list[str]
+    max_effective_date_days: int
+    max_effective_date_age_days: int
 
 
 class TurnstileConfig(_Strict):
@@ -139,6 +182,17 @@ class TurnstileConfig(_Strict):
     rotation: Rotation = Rotation()
     notifications: Notifications = Notifications()
     lambdas: LambdaSettings = LambdaSettings()
+    reserved_usernames: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = list(
+        DEFAULT_RESERVED_USERNAMES
+    )
+
+    @field_validator("reserved_usernames")
+    @classmethod
+    def _keeps_the_always_reserved(cls, value: list[str]) -> list[str]:
+        missing = [name for name in ALWAYS_RESERVED if name not in {v.casefold() for v in value}]
+        if missing:
+            raise ValueError(f"must include {', '.join(ALWAYS_RESERVED)} (missing: {', '.join(missing)})")
+        return value
 
     @field_validator("user_path")
     @classmethod
@@ -151,7 +205,9 @@ class TurnstileConfig(_Strict):
     def _references_resolve(self) -> TurnstileConfig:
         if self.mfa.hold_group in self.groups:
             raise ValueError(f"mfa.hold_group: {self.mfa.hold_group!r} must not also be an allow-listed group")
+        _check_org_unit_names("departments", list(self.departments))
         for dept_name, dept in self.departments.items():
+            _check_org_unit_names(f"departments.{dept_name}.teams", list(dept.teams))
             named = [("groups", g) for g in dept.groups] + [
                 (f"teams.{team_name}.groups", g) for team_name, team in dept.teams.items() for g in team.groups
             ]
@@ -172,7 +228,30 @@ class TurnstileConfig(_Strict):
             default_boundary_arn=default_boundary_arn,
             allowed_groups=sorted(self.groups),
             departments=self.departments,
+            reserved_usernames=self.reserved_usernames,
+            max_effective_date_days=self.hr.max_effective_date_days,
+            max_effective_date_age_days=self.hr.max_effective_date_age_days,
         )
+
+
+def _check_org_unit_names(where: str, names: list[str]) -> None:
+    """Department and team names become IAM tag values (`turnstile:department`, `turnstile:team`), and HR
+    names them case- and space-insensitively, so two names must not match the same HR value."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if not name.strip():
+            problem: str | None = "must not be empty"
+        elif len(name) > ORG_UNIT_MAX:
+            problem = f"longer than {ORG_UNIT_MAX} characters (HR events' limit)"
+        else:
+            problem = tag_value_problem(name)
+        if problem:
+            raise ValueError(f"{where}: {name!r} {problem}")
+        key = normalise_key(name)
+        if key in seen:
+            first, second = sorted((seen[key], name))
+            raise ValueError(f"{where}: {first!r} and {second!r} are the same name to HR (case and spaces ignored)")
+        seen[key] = name
 
 
 def normalise_key(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
 
 
@@ -33,7 +35,23 @@ class SettingsError(TurnstileError):
     """The function's environment does not match what the stack should have set."""
 
 
-def field_problems(error: ValidationError) -> list[str]:
-    """`field.path: message` for each problem. Input values are never included: they would be echoed into
-    logs, alerts and execution history."""
-    return [f"{'.'.join(str(p) for p in item['loc']) or '(top level)'}: {item['msg']}" for item in error.errors()]
+# A path segment is shown only if it reads as a field name: an unexpected key is itself input, and
+# "x'; DROP TABLE" or a 100 KB key must not travel into an alert.
+_FIELD_NAME = re.compile(r"[\w .:=+@\[\]-]{1,64}")
+MAX_PROBLEMS = 10
+
+
+def field_problems(error: ValidationError, limit: int = MAX_PROBLEMS) -> list[str]:
+    """`field.path: message` for each problem (at most `limit`). Input values are never included: they would
+    be echoed into logs, alerts and execution history."""
+    problems = [
+        f"{'.'.join(_segment(p) for p in item['loc']) or '(top level)'}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+    if len(problems) > limit:
+        problems = [*problems[:limit], f"and {len(problems) - limit} more"]
+    return problems
+
+
+def _segment(part: str | int) -> str:
+    return str(part) if isinstance(part, int) or _FIELD_NAME.fullmatch(part) else "<field>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,6 +24,18 @@ def user_tags(iam: Any, username: str) -> dict[str, str]:
 
 def is_managed_for(tags: dict[str, str], employee_id: str) -> bool:
     return tags.get(MANAGED_TAG) == "true" and tags.get(EMPLOYEE_TAG) == employee_id
+
+
+def _whose(tags: dict[str, str]) -> str:
+    """Which of the three conflicts this is. The owner's id comes from IAM, not the event; it is quoted only
+    if it has an employee id's shape (anyone with IAM rights could have written the tag)."""
+    if tags.get(MANAGED_TAG) != "true":
+        return f"is not managed by Turnstile (no {MANAGED_TAG}=true tag)"
+    owner = tags.get(EMPLOYEE_TAG)
+    if not owner:
+        return f"is tagged {MANAGED_TAG}=true but has no {EMPLOYEE_TAG} tag, so which employee owns it is unknown"
+    shown = owner if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", owner) else "(an id of unexpected form)"
+    return f"is Turnstile's user for another employee: employee {shown}"
 
 
 def find_user(iam: Any, username: str) -> dict[str, Any] | None:
@@ -56,9 +69,7 @@ def ensure_user(iam: Any, hire: Hire) -> UserResult:
         raise UserNameConflict(f"user {hire.username!r} vanished while being checked; retry")
     tags = user_tags(iam, hire.username)
     if not is_managed_for(tags, hire.employee_id):
-        owner = tags.get(EMPLOYEE_TAG) if tags.get(MANAGED_TAG) == "true" else None
-        whose = f"Turnstile's user for employee {owner}" if owner else "not managed by Turnstile"
-        raise UserNameConflict(f"IAM user {hire.username!r} already exists and is {whose}; it was not modified")
+        raise UserNameConflict(f"IAM user {hire.username!r} already exists and {_whose(tags)}; it was not modified")
     boundary = existing.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     if boundary != hire.permissions_boundary_arn:
         iam.put_user_permissions_boundary(UserName=hire.username, PermissionsBoundary=hire.permissions_boundary_arn)

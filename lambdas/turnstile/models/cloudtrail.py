@@ -1,38 +1,50 @@
-"""CloudTrail "AWS API Call via CloudTrail" events as EventBridge delivers them (IAM: us-east-1 only)."""
+"""CloudTrail "AWS API Call via CloudTrail" events as EventBridge delivers them (IAM: us-east-1 only).
+
+Strict and bounded where Turnstile reads (the caller, the user name, the error code, the time), so a malformed
+event is rejected and recorded rather than half-handled; unknown fields are kept, as CloudTrail adds them over
+time. Field names and shapes: CloudTrail User Guide, "CloudTrail record contents" and "userIdentity element".
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .aws_formats import IAM_USER_NAME, IsoDateTime, StrictEnvelope, bounded
+
+Text = Annotated[str, bounded(256)]
+Arn = Annotated[str, bounded(2048, r"^arn:[\x21-\x7e]+$")]
+# requestParameters / responseElements: IAM's are a few levels deep (a list of tags is three).
+MAX_PARAMETER_DEPTH = 8
 
 
 class SessionIssuer(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
-    type: str | None = None
-    arn: str | None = None
-    userName: str | None = None
+    type: Text | None = None
+    arn: Arn | None = None
+    userName: Text | None = None
 
 
 class SessionContext(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     sessionIssuer: SessionIssuer | None = None
-    attributes: dict[str, Any] = {}
+    # creationDate, mfaAuthenticated: strings in CloudTrail's record.
+    attributes: dict[Annotated[str, bounded(64)], Text] = {}
 
 
 class UserIdentity(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
-    type: str
-    principalId: str | None = None
-    arn: str | None = None
-    accountId: str | None = None
-    accessKeyId: str | None = None
-    userName: str | None = None
+    # Root, IAMUser, AssumedRole, FederatedUser, AWSService, ... (new types appear: any word is accepted).
+    type: Annotated[str, bounded(64, r"^[A-Za-z]+$")]
+    principalId: Text | None = None
+    arn: Arn | None = None
+    accountId: Annotated[str, bounded(64)] | None = None
+    accessKeyId: Annotated[str, bounded(128)] | None = None
+    userName: Text | None = None
     sessionContext: SessionContext | None = None
 
     @property
@@ -43,27 +55,55 @@ class UserIdentity(BaseModel):
         return self.arn
 
 
+def _depth(value: Any, limit: int) -> bool:
+    """Whether `value` nests no deeper than `limit` (stops looking past the limit)."""
+    if limit < 0:
+        return False
+    if isinstance(value, dict):
+        return all(_depth(v, limit - 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_depth(v, limit - 1) for v in value)
+    return True
+
+
 class ApiCall(BaseModel):
     """`detail` of a CloudTrail management event. Unknown fields are kept: CloudTrail adds them over time."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
-    eventVersion: str = Field(pattern=r"^1\.\d+$")
-    eventSource: str
-    eventName: str = Field(pattern=r"^[A-Za-z0-9]+$", max_length=128)
-    eventTime: dt.datetime
-    eventID: str
-    awsRegion: str
+    eventVersion: Annotated[str, bounded(16, r"^1\.\d+$")]
+    eventSource: Literal["iam.amazonaws.com"]
+    eventName: Annotated[str, bounded(128, r"^[A-Za-z0-9]+$")]
+    eventTime: IsoDateTime
+    eventID: Annotated[str, bounded(128, r"^[A-Za-z0-9-]+$")]
+    awsRegion: Annotated[str, bounded(32, r"^[a-z0-9-]+$")]
     userIdentity: UserIdentity
-    sourceIPAddress: str | None = None
-    userAgent: str | None = None
+    sourceIPAddress: Text | None = None
+    userAgent: Annotated[str, bounded(8192)] | None = None
     requestParameters: dict[str, Any] | None = None
     responseElements: dict[str, Any] | None = None
-    errorCode: str | None = None
-    errorMessage: str | None = None
+    # Quoted in outcomes ("the call failed (AccessDenied)"): a code's shape, nothing else.
+    errorCode: Annotated[str, bounded(128, r"^[A-Za-z0-9_.:-]+$")] | None = None
+    errorMessage: Annotated[str, bounded(8192)] | None = None
+
+    @field_validator("requestParameters", "responseElements")
+    @classmethod
+    def _shallow(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not _depth(value, MAX_PARAMETER_DEPTH):
+            raise ValueError(f"nested deeper than {MAX_PARAMETER_DEPTH} levels")
+        return value
+
+    @field_validator("requestParameters")
+    @classmethod
+    def _user_name_is_iams(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """`userName` is what the MFA handler looks up in IAM: it must be a user name IAM could have accepted."""
+        name = (value or {}).get("userName")
+        if name is not None and not (isinstance(name, str) and IAM_USER_NAME.fullmatch(name)):
+            raise ValueError("userName is not an IAM user name ([\\w+=,.@-]{1,64})")
+        return value
 
 
-class IamApiCallEvent(EventBridgeModel):  # type: ignore[misc]
+class IamApiCallEvent(StrictEnvelope):
     detail_type: Literal["AWS API Call via CloudTrail"] = Field(alias="detail-type")
     source: Literal["aws.iam"]
     detail: ApiCall

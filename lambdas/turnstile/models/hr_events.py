@@ -1,30 +1,40 @@
-"""The HR event contract (bus `turnstile-hr`). Anything else is rejected before it can touch IAM."""
+"""The HR event contract (bus `turnstile-hr`). Anything else is rejected before it can touch IAM.
+
+Strict: nothing is coerced ("yes" and 1 are not booleans, 5 is not a string, 1764547200 is not a date), and
+every string is bounded. What becomes an IAM tag value (e-mail, department, team) is checked against IAM's
+tag-value set here, so AWS cannot refuse it halfway through an onboarding. The user name's rules, and the
+rules that need configuration (departments, reserved names, the effective-date window), are the validator's.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-# The Powertools layer carries pydantic but not email-validator: a pragmatic address check.
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+from .aws_formats import PLAIN_TEXT, TAG_VALUE, IsoDate, StrictEnvelope
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), PLAIN_TEXT]
+# The Powertools layer carries pydantic but not email-validator: a pragmatic address check, then IAM's
+# tag-value set (the address becomes the `turnstile:email` tag: no ' ! # & and the like).
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), TAG_VALUE
+]
+# Matched against configured names, which become `turnstile:department` / `turnstile:team` tag values.
+OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), TAG_VALUE]
 
 
 class Access(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    console: bool = True
-    programmatic: bool = False
+    console: StrictBool = True
+    programmatic: StrictBool = False
 
 
 class HireDetail(BaseModel):
     """`detail` of an "Employee Hired" event."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
     employee_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
     first_name: Name
@@ -32,14 +42,14 @@ class HireDetail(BaseModel):
     email: Email
     department: OrgUnit
     team: OrgUnit | None = None
-    # Optional: derived as first.last when absent. IAM's rule ([\w+=,.@-]{1,64}, ASCII) is checked by
-    # the validator for given and derived names alike.
+    # Optional: derived as first.last when absent. Its character set and the reserved names are checked by
+    # the validator, for given and derived names alike.
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     access: Access = Access()
-    effective_date: dt.date | None = None
+    effective_date: IsoDate | None = None
 
 
-class HireEvent(EventBridgeModel):  # type: ignore[misc]
+class HireEvent(StrictEnvelope):
     """The whole EventBridge envelope, as the rule hands it to the onboarding workflow."""
 
     detail_type: Literal["Employee Hired"] = Field(alias="detail-type")
