@@ -9,29 +9,17 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from .errors import TransientAwsError
 
-# The SDK's "standard" mode retries throttling and 5xx with exponential backoff and full jitter.
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
-
-TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "ServiceFailure",
-        "ServiceUnavailable",
-        "InternalFailure",
-        "InternalServiceError",
-        "InternalServerError",
-        "ConcurrentModification",
-        "ConcurrentModificationException",
-        "ProvisionedThroughputExceededException",
-    }
-)
+# The SDK's "standard" mode retries what botocore classifies as throttling or transient (each service's modelled
+# retryable errors, 5xx, 429, timeouts) with exponential backoff and full jitter.
+MAX_ATTEMPTS = 5
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, connect_timeout=5, read_timeout=20)
+# IAM's ConcurrentModification ("multiple requests to change this object were submitted simultaneously ... submit
+# your request again", IAM API reference, Common Errors) is not modelled as retryable, but is transient.
+TRANSIENT_BEYOND_BOTOCORE = frozenset({"ConcurrentModification", "ConcurrentModificationException"})
 
 
 @cache
@@ -56,12 +44,28 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def is_transient(error: Exception) -> bool:
+    """Whether the SDK gave up on an error its standard retry mode classifies as retryable.
+
+    botocore marks a response `MaxAttemptsReached` only after retrying it (its own classification: throttling codes
+    of every service, modelled retryable errors, 5xx and 429); connection failures and timeouts surface as
+    botocore's ConnectionError/HTTPClientError after the same retries.
+    """
+    if isinstance(error, (ConnectionError, HTTPClientError)):
+        return True
+    if not isinstance(error, ClientError):
+        return False
+    metadata = error.response.get("ResponseMetadata", {})
+    return bool(metadata.get("MaxAttemptsReached")) or error_code(error) in TRANSIENT_BEYOND_BOTOCORE
+
+
 @contextmanager
 def transient_errors_as_typed() -> Iterator[None]:
-    """Re-raise throttling/service faults as TransientAwsError so the state machine's Retry matches them."""
+    """Re-raise what the SDK retried in vain as TransientAwsError, which every Task state retries."""
     try:
         yield
-    except ClientError as error:
-        if error_code(error) in TRANSIENT_CODES:
-            raise TransientAwsError(f"{error_code(error)} after SDK retries: {error}") from error
+    except (ClientError, ConnectionError, HTTPClientError) as error:
+        if is_transient(error):
+            code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
+            raise TransientAwsError(f"{code} after {MAX_ATTEMPTS} attempts") from error
         raise

@@ -93,6 +93,10 @@ class ManagedGroup(_Strict):
     description: str = ""
 
 
+# An IAM action pattern as a policy's Action element takes it: "service:Action", wildcards allowed, or "*".
+ActionPattern = Annotated[str, Field(pattern=r"^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$", max_length=128)]
+
+
 class Team(_Strict):
     groups: list[GroupName] = []
 
@@ -103,7 +107,10 @@ class Department(_Strict):
     groups: list[GroupName] = []
     teams: dict[str, Team] = {}
     path: Annotated[str, Field(pattern=IAM_PATH, max_length=512)] | None = None
-    permissions_boundary_arn: Annotated[str, Field(pattern=POLICY_ARN)] | None = None
+    # The department's ceiling: the only actions its people may ever have, whatever their groups grant. Turnstile
+    # builds the boundary from it and adds its own denies (no IAM escalation, no Turnstile resources), so a
+    # department can narrow the ceiling but never drop those. Absent: the default boundary (everything but them).
+    boundary_allows: list[ActionPattern] | None = Field(None, min_length=1)
 
 
 class HrSource(_Strict):
@@ -129,6 +136,11 @@ class Mfa(_Strict):
 
 class Credentials(_Strict):
     """Who hands new users their credentials: only these principals can read the secrets."""
+
+    # Console users who also need programmatic access join this group (Turnstile creates it): it lets them manage
+    # their own access keys once signed in with MFA. Turnstile issues keys itself only to programmatic-only users,
+    # as CIS AWS Foundations 1.11 asks (no access key set up at user creation for a console user).
+    self_service_keys_group: GroupName = "turnstile-self-service-keys"
 
     reader_principals: list[Annotated[str, Field(pattern=r"^arn:aws[\w-]*:iam::\d{12}:(role|user)/.+$")]] = []
 
@@ -162,6 +174,8 @@ class Directory(_Strict):
 
     user_path: Annotated[str, Field(pattern=IAM_PATH, max_length=512)]
     default_boundary_arn: str
+    self_service_keys_group: str
+    department_boundaries: dict[str, str] = {}  # department -> its own boundary's ARN (boundary_allows)
     allowed_groups: list[GroupName]
     departments: dict[str, Department]
     reserved_usernames: list[str]
@@ -205,6 +219,11 @@ class TurnstileConfig(_Strict):
     def _references_resolve(self) -> TurnstileConfig:
         if self.mfa.hold_group in self.groups:
             raise ValueError(f"mfa.hold_group: {self.mfa.hold_group!r} must not also be an allow-listed group")
+        if self.credentials.self_service_keys_group in {*self.groups, self.mfa.hold_group}:
+            raise ValueError(
+                f"credentials.self_service_keys_group: {self.credentials.self_service_keys_group!r} must be a group "
+                "of its own"
+            )
         _check_org_unit_names("departments", list(self.departments))
         for dept_name, dept in self.departments.items():
             _check_org_unit_names(f"departments.{dept_name}.teams", list(dept.teams))
@@ -222,11 +241,13 @@ class TurnstileConfig(_Strict):
                 )
         return self
 
-    def directory(self, default_boundary_arn: str) -> Directory:
+    def directory(self, default_boundary_arn: str, department_boundaries: dict[str, str] | None = None) -> Directory:
         return Directory(
             user_path=self.user_path,
             default_boundary_arn=default_boundary_arn,
-            allowed_groups=sorted(self.groups),
+            department_boundaries=department_boundaries or {},
+            self_service_keys_group=self.credentials.self_service_keys_group,
+            allowed_groups=sorted([*self.groups, self.credentials.self_service_keys_group]),
             departments=self.departments,
             reserved_usernames=self.reserved_usernames,
             max_effective_date_days=self.hr.max_effective_date_days,

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..dal.iam_reads import groups_of
 from ..errors import GroupNotAllowed
 from ..models.onboarding import GroupsResult, Hire
-
-
-def groups_of(iam: Any, username: str) -> set[str]:
-    names: set[str] = set()
-    for page in iam.get_paginator("list_groups_for_user").paginate(UserName=username):
-        names.update(g["GroupName"] for g in page["Groups"])
-    return names
 
 
 def ensure_groups(iam: Any, hire: Hire, allowed: list[str]) -> GroupsResult:

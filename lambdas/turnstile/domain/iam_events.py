@@ -11,12 +11,12 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from ..aws import error_code
+from ..dal.iam_reads import MANAGED_TAG, user_tags
 from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
 from ..settings import Settings
 from . import audit, mfa, notifications
 from .password_policy import ensure_password_policy
-from .users import MANAGED_TAG, user_tags
 
 
 def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent | None:

@@ -1,39 +1,35 @@
 """MFA enrolment: the hold that blocks everything but MFA self-service, the wait for enrolment, its confirmation
 (from CloudTrail or the sweeper), and what happens when the deadline passes.
 
-A pending enrolment is one item in the table: pk "MFA_PENDING", sk the user name, holding the workflow's task
-token and the deadline. Whoever resumes the workflow deletes the item (conditionally on the token), so a
-workflow is resumed once, by the first of CloudTrail, the sweeper or the wait itself.
+A pending enrolment is one item in the table (dal.table.PendingEnrolment) holding the workflow's task token and
+the deadline. Whoever confirms enrolment **resumes first and forgets after**: SendTaskSuccess, then delete the item
+conditionally on the token. A throttled resume leaves the item for the retry or the sweeper; a resume that finds
+the workflow already resumed (TaskTimedOut/InvalidToken) is an outcome, not an error. Only the item's own token
+(or, for the reconciler, its own execution) ever removes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ..aws import error_code
+from ..dal import callbacks, table
+from ..dal.iam_reads import find_user, groups_of, has_login_profile, key_ids, mfa_serials
+from ..dal.table import PendingEnrolment
+from ..errors import TurnstileError
 from ..models.onboarding import Hire
+from ..observability import logger
 from ..settings import Settings
 from . import audit, notifications, secrets_store
-from .access_keys import key_ids
-from .groups import groups_of
-from .login_profile import has_login_profile
-from .users import find_user
 
-PENDING = "MFA_PENDING"
 REMIND_EVERY = dt.timedelta(hours=24)
-# The workflow is gone (finished, stopped, timed out): its token can never be used again.
-GONE = frozenset({"TaskDoesNotExist", "TaskTimedOut", "InvalidToken", "ExecutionDoesNotExist"})
 
 
-def mfa_serials(iam: Any, username: str) -> list[str]:
-    serials: list[str] = []
-    for page in iam.get_paginator("list_mfa_devices").paginate(UserName=username):
-        serials += [d["SerialNumber"] for d in page["MFADevices"]]
-    return serials
+class SweepIncomplete(TurnstileError):
+    """Some pending enrolments could not be handled this sweep; the others were (see the summary in the log)."""
 
 
 def apply_hold(iam: Any, username: str, hold_group: str) -> bool:
@@ -51,122 +47,155 @@ def release_hold(iam: Any, username: str, hold_group: str) -> bool:
     return True
 
 
+def deadline(entered: dt.datetime, effective_date: dt.date | None, days: int) -> dt.datetime:
+    """The enrolment deadline counts from the later of the wait's start and the employee's first day: a hire sent
+    months ahead keeps its access until `days` after it starts."""
+    start = entered
+    if effective_date is not None:
+        start = max(start, dt.datetime.combine(effective_date, dt.time.min, dt.UTC))
+    return start + dt.timedelta(days=days)
+
+
 def register_wait(
     iam: Any, sfn: Any, dynamodb: Any, env: Settings, *, hire: Hire, token: str, execution_id: str, entered: dt.datetime
 ) -> dict[str, Any]:
     """Store the task token until enrolment is confirmed; if the user already has MFA, resume at once."""
     serials = mfa_serials(iam, hire.username)
     if serials:
-        _resume(sfn, token, {"enrolled": True, "confirmed_by": "already-enrolled", "serials": serials})
-        return {"status": "already-enrolled", "serials": serials}
-    deadline = entered + dt.timedelta(days=env.mfa_deadline_days)
-    dynamodb.put_item(
-        TableName=env.table_name,
-        Item={
-            "pk": {"S": PENDING},
-            "sk": {"S": hire.username},
-            "task_token": {"S": token},
-            "execution_id": {"S": execution_id},
-            "employee_id": {"S": hire.employee_id},
-            "email": {"S": hire.email},
-            "deadline": {"S": deadline.isoformat()},
-            "registered_at": {"S": entered.isoformat()},
-            "expires_at": {"N": str(int((deadline + dt.timedelta(days=30)).timestamp()))},
-        },
+        outcome = callbacks.resume(
+            sfn, token, {"enrolled": True, "confirmed_by": "already-enrolled", "serials": serials}
+        )
+        return {"status": "already-enrolled", "serials": serials, "resume": outcome}
+    item = PendingEnrolment(
+        username=hire.username,
+        task_token=token,
+        execution_id=execution_id,
+        employee_id=hire.employee_id,
+        email=hire.email,
+        deadline=deadline(entered, hire.effective_date, env.mfa_deadline_days),
+        registered_at=entered,
+        effective_date=hire.effective_date,
     )
-    return {"status": "waiting", "deadline": deadline.isoformat()}
+    dynamodb.put_item(TableName=env.table_name, Item=item.to_item())
+    return {"status": "waiting", "deadline": item.deadline.isoformat()}
 
 
-def pending(dynamodb: Any, table: str, username: str | None = None) -> list[dict[str, str]]:
-    """Pending enrolments (of one user, or all), as plain dicts."""
-    if username is not None:
-        item = dynamodb.get_item(TableName=table, Key=_key(username), ConsistentRead=True).get("Item")
-        return [_plain(item)] if item else []
+def pending_of(dynamodb: Any, table_name: str, username: str) -> PendingEnrolment | None:
+    """The user's pending enrolment, if any."""
+    item = dynamodb.get_item(TableName=table_name, Key=table.pending_key(username), ConsistentRead=True).get("Item")
+    return PendingEnrolment.from_item(item) if item else None
+
+
+def pending(dynamodb: Any, table_name: str) -> list[PendingEnrolment]:
+    """Every pending enrolment."""
     found = []
     for page in dynamodb.get_paginator("query").paginate(
-        TableName=table,
+        TableName=table_name,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": PENDING}},
+        ExpressionAttributeValues={":pk": {"S": table.PENDING}},
         ConsistentRead=True,
     ):
-        found += [_plain(item) for item in page["Items"]]
+        found += [PendingEnrolment.from_item(item) for item in page["Items"]]
     return found
 
 
-def forget_pending(dynamodb: Any, table: str, username: str) -> None:
-    dynamodb.delete_item(TableName=table, Key=_key(username))
+def forget(dynamodb: Any, table_name: str, item: PendingEnrolment) -> bool:
+    """Delete the pending item if it still holds this token (never another execution's)."""
+    return _delete_if(dynamodb, table_name, item.username, "task_token", item.task_token)
 
 
-def confirm(iam: Any, sfn: Any, dynamodb: Any, table: str, username: str, *, via: str) -> str:
+def forget_execution(dynamodb: Any, table_name: str, username: str, execution_id: str) -> bool:
+    """Delete the user's pending item if `execution_id` registered it (the reconciler, for a dead execution)."""
+    return _delete_if(dynamodb, table_name, username, "execution_id", execution_id)
+
+
+def confirm(iam: Any, sfn: Any, dynamodb: Any, table_name: str, username: str, *, via: str) -> str:
     """Resume the user's waiting workflow if IAM shows an MFA device. Returns what happened.
 
     Never trusts the caller's word: ListMFADevices decides. With no pending enrolment (an unmanaged user, or
     one whose deadline already passed) nothing is resumed and nothing is re-enabled.
     """
-    items = pending(dynamodb, table, username)
-    return _resume_if_enrolled(iam, sfn, dynamodb, table, items[0], via=via) if items else "no-pending-enrolment"
+    item = pending_of(dynamodb, table_name, username)
+    return _resume_if_enrolled(iam, sfn, dynamodb, table_name, item, via=via) if item else "no-pending-enrolment"
 
 
-def _resume_if_enrolled(iam: Any, sfn: Any, dynamodb: Any, table: str, item: dict[str, str], *, via: str) -> str:
-    username = item["sk"]
-    serials = mfa_serials(iam, username)
+def _resume_if_enrolled(iam: Any, sfn: Any, dynamodb: Any, table_name: str, item: PendingEnrolment, *, via: str) -> str:
+    serials = mfa_serials(iam, item.username)
     if not serials:
         return "no-mfa-device"
-    if not _take(dynamodb, table, item):
-        return "already-resumed"
-    outcome = _resume(sfn, item["task_token"], {"enrolled": True, "confirmed_by": via, "serials": serials})
-    audit.record(
-        dynamodb,
-        table,
-        subject=f"USER#{username}",
-        action="MfaEnrolled",
-        details={"serials": serials, "confirmed_by": via, "resumed": outcome},
-    )
+    outcome = callbacks.resume(sfn, item.task_token, {"enrolled": True, "confirmed_by": via, "serials": serials})
+    forget(dynamodb, table_name, item)
+    if outcome == "resumed":
+        audit.record(
+            dynamodb,
+            table_name,
+            subject=f"USER#{item.username}",
+            action="MfaEnrolled",
+            details={"serials": serials, "confirmed_by": via, "execution_id": item.execution_id},
+        )
     return outcome
 
 
 def sweep(iam: Any, sfn: Any, dynamodb: Any, sns: Any, env: Settings, *, now: dt.datetime) -> dict[str, list[str]]:
     """For every pending enrolment: resume it if enrolled (a lost CloudTrail event), fail it at the deadline,
-    otherwise remind (at most once a day)."""
-    summary: dict[str, list[str]] = {"resumed": [], "deadline_passed": [], "reminded": [], "waiting": [], "gone": []}
+    otherwise remind (at most once a day). One enrolment's failure does not stop the others: it is listed under
+    "failed" and the sweep raises SweepIncomplete at the end, so the invocation is retried and alarmed."""
+    summary: dict[str, list[str]] = {
+        "resumed": [],
+        "deadline_passed": [],
+        "reminded": [],
+        "waiting": [],
+        "gone": [],
+        "failed": [],
+    }
     for item in pending(dynamodb, env.table_name):
-        username = item["sk"]
-        if find_user(iam, username) is None:  # removed meanwhile (rolled back, offboarded): nothing to wait for
-            _take(dynamodb, env.table_name, item)
-            _fail(sfn, item["task_token"], "UserGone", f"{username} no longer exists")
-            summary["gone"].append(username)
-        elif _resume_if_enrolled(iam, sfn, dynamodb, env.table_name, item, via="sweeper") != "no-mfa-device":
-            summary["resumed"].append(username)
-        elif now >= dt.datetime.fromisoformat(item["deadline"]):
-            if _take(dynamodb, env.table_name, item):
-                _fail(
-                    sfn, item["task_token"], "MfaDeadlinePassed", f"{username} did not enrol MFA by {item['deadline']}"
-                )
-            summary["deadline_passed"].append(username)
-        elif _due_for_reminder(item, now):
-            notifications.publish(
-                sns,
-                env.topic_arn,
-                event="MfaEnrolmentReminder",
-                subject=f"Turnstile: {username}, enrol MFA",
-                body={
-                    "username": username,
-                    "email": item["email"],
-                    "deadline": item["deadline"],
-                    "instructions": "Sign in with your temporary password and assign a virtual MFA device "
-                    "(IAM > Security credentials) before the deadline, or console access is removed.",
-                },
-            )
-            dynamodb.update_item(
-                TableName=env.table_name,
-                Key=_key(username),
-                UpdateExpression="SET last_reminded = :now",
-                ExpressionAttributeValues={":now": {"S": now.isoformat()}},
-            )
-            summary["reminded"].append(username)
-        else:
-            summary["waiting"].append(username)
+        try:
+            summary[_sweep_one(iam, sfn, dynamodb, sns, env, item, now)].append(item.username)
+        except ClientError as error:
+            logger.exception("sweeping one enrolment failed", extra={"username": item.username})
+            summary["failed"].append(f"{item.username}: {error_code(error)}")
+    if summary["failed"]:
+        raise SweepIncomplete(f"{len(summary['failed'])} pending enrolments not handled: {summary['failed']}")
     return summary
+
+
+def _sweep_one(
+    iam: Any, sfn: Any, dynamodb: Any, sns: Any, env: Settings, item: PendingEnrolment, now: dt.datetime
+) -> str:
+    username = item.username
+    if find_user(iam, username) is None:  # removed meanwhile (rolled back, offboarded): nothing to wait for
+        callbacks.fail(sfn, item.task_token, "UserGone", f"{username} no longer exists")
+        forget(dynamodb, env.table_name, item)
+        return "gone"
+    if _resume_if_enrolled(iam, sfn, dynamodb, env.table_name, item, via="sweeper") != "no-mfa-device":
+        return "resumed"
+    if now >= item.deadline:
+        callbacks.fail(sfn, item.task_token, "MfaDeadlinePassed", f"{username} did not enrol MFA by {item.deadline}")
+        forget(dynamodb, env.table_name, item)
+        return "deadline_passed"
+    if item.last_reminded is not None and now - item.last_reminded < REMIND_EVERY:
+        return "waiting"
+    notifications.publish(
+        sns,
+        env.topic_arn,
+        event="MfaEnrolmentReminder",
+        subject=f"Turnstile: {username}, enrol MFA",
+        body={
+            "username": username,
+            "email": item.email,
+            "deadline": item.deadline.isoformat(),
+            "instructions": "Sign in with your temporary password and assign a virtual MFA device "
+            "(IAM > Security credentials) before the deadline, or console access is removed.",
+        },
+    )
+    dynamodb.update_item(
+        TableName=env.table_name,
+        Key=table.pending_key(username),
+        UpdateExpression="SET last_reminded = :now",
+        ConditionExpression="task_token = :t",
+        ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":t": {"S": item.task_token}},
+    )
+    return "reminded"
 
 
 def enforce_deadline(
@@ -195,50 +224,17 @@ def enforce_deadline(
     return body
 
 
-def _key(username: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": PENDING}, "sk": {"S": username}}
-
-
-def _plain(item: dict[str, dict[str, str]]) -> dict[str, str]:
-    return {k: next(iter(v.values())) for k, v in item.items()}
-
-
-def _take(dynamodb: Any, table: str, item: dict[str, str]) -> bool:
-    """Delete the pending item if it still holds this token: exactly one resumer wins."""
+def _delete_if(dynamodb: Any, table_name: str, username: str, attribute: str, value: str) -> bool:
     try:
         dynamodb.delete_item(
-            TableName=table,
-            Key=_key(item["sk"]),
-            ConditionExpression="task_token = :t",
-            ExpressionAttributeValues={":t": {"S": item["task_token"]}},
+            TableName=table_name,
+            Key=table.pending_key(username),
+            ConditionExpression="#a = :v",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues={":v": {"S": value}},
         )
         return True
     except ClientError as error:
         if error_code(error) == "ConditionalCheckFailedException":
             return False
         raise
-
-
-def _resume(sfn: Any, token: str, output: dict[str, Any]) -> str:
-    try:
-        sfn.send_task_success(taskToken=token, output=json.dumps(output))
-        return "resumed"
-    except ClientError as error:
-        if error_code(error) in GONE:
-            return f"workflow gone ({error_code(error)})"
-        raise
-
-
-def _fail(sfn: Any, token: str, error: str, cause: str) -> str:
-    try:
-        sfn.send_task_failure(taskToken=token, error=error, cause=cause)
-        return "failed"
-    except ClientError as failure:
-        if error_code(failure) in GONE:
-            return f"workflow gone ({error_code(failure)})"
-        raise
-
-
-def _due_for_reminder(item: dict[str, str], now: dt.datetime) -> bool:
-    last = item.get("last_reminded")
-    return last is None or now - dt.datetime.fromisoformat(last) >= REMIND_EVERY

@@ -17,7 +17,9 @@ def publish(sns: Any, topic_arn: str, *, event: str, subject: str, body: dict[st
     return str(response["MessageId"])
 
 
-def onboarding_instructions(username: str, console_secret_arn: str | None, key_secret_arn: str | None) -> str:
+def onboarding_instructions(
+    username: str, console_secret_arn: str | None, key_secret_arn: str | None, *, self_service_key: bool = False
+) -> str:
     steps = [f"IAM user {username} is ready."]
     if console_secret_arn:
         steps.append(
@@ -27,4 +29,9 @@ def onboarding_instructions(username: str, console_secret_arn: str | None, key_s
     if key_secret_arn:
         steps.append("The access key is in Secrets Manager (access_key_secret_arn); retrieve it, never e-mail it.")
     steps.append("The user must enrol an MFA device before anything else is allowed.")
+    if self_service_key:
+        steps.append(
+            "Programmatic access: once MFA is enrolled, the user creates their own access key "
+            "(IAM > Security credentials); Turnstile issues none to console users (CIS 1.11)."
+        )
     return " ".join(steps)

@@ -1,17 +1,19 @@
-"""How an onboarding ends: onboarded, rejected or failed. Each outcome is audited and announced."""
+"""How an onboarding ends well or is refused: onboarded, rejected, or a duplicate carrying other data.
+Each outcome is audited and announced. (Failures: domain/failures.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..models.onboarding import FailedStepInput, OnboardedInput
+from ..models.onboarding import HireChangeInput, OnboardedInput, RejectionInput
 from ..settings import Settings
-from . import audit, claims, mfa, notifications
-from .rollback import roll_back_user
+from . import audit, claims, notifications
 
 
 def finish_onboarding(dynamodb: Any, sns: Any, env: Settings, step: OnboardedInput) -> dict[str, Any]:
+    """Mark the hire onboarded first (from then on no failure deletes the user), then audit and announce."""
     hire, login, key = step.hire, step.results.login_profile, step.results.access_key
+    claims.complete_hire(dynamodb, env.table_name, employee_id=hire.employee_id, execution_id=step.execution_id)
     console_arn = login.secret_arn if login else None
     key_arn = key.secret_arn if key else None
     body = {
@@ -19,12 +21,14 @@ def finish_onboarding(dynamodb: Any, sns: Any, env: Settings, step: OnboardedInp
         "employee_id": hire.employee_id,
         "email": hire.email,
         "groups": hire.groups,
+        "effective_date": hire.effective_date.isoformat() if hire.effective_date else None,
         "console_password_secret_arn": console_arn,
         "access_key_id": key.access_key_id if key else None,
         "access_key_secret_arn": key_arn,
-        "instructions": notifications.onboarding_instructions(hire.username, console_arn, key_arn),
+        "instructions": notifications.onboarding_instructions(
+            hire.username, console_arn, key_arn, self_service_key=hire.console and hire.programmatic
+        ),
     }
-    claims.complete_hire(dynamodb, env.table_name, employee_id=hire.employee_id, execution_id=step.execution_id)
     audit.record(
         dynamodb,
         env.table_name,
@@ -38,17 +42,9 @@ def finish_onboarding(dynamodb: Any, sns: Any, env: Settings, step: OnboardedInp
     return {"message_id": message_id}
 
 
-def record_rejection(dynamodb: Any, sns: Any, env: Settings, step: FailedStepInput) -> dict[str, Any]:
-    """An invalid HR event: nothing was created; say why, where security will see it."""
-    event = step.event or {}
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    body = {
-        "event_id": event.get("id"),
-        "detail_type": event.get("detail-type"),
-        "employee_id": detail.get("employee_id") if isinstance(detail, dict) else None,
-        "reason": step.reason,
-        "execution_id": step.execution_id,
-    }
+def record_rejection(dynamodb: Any, sns: Any, env: Settings, step: RejectionInput) -> dict[str, Any]:
+    """An invalid HR event: nothing was created; say why (field and rule, never the value), where security sees it."""
+    body = {**step.rejection.model_dump(), "execution_id": step.execution_id}
     audit.record(
         dynamodb,
         env.table_name,
@@ -58,35 +54,31 @@ def record_rejection(dynamodb: Any, sns: Any, env: Settings, step: FailedStepInp
         retention=audit.REJECTION_RETENTION,
     )
     notifications.publish(sns, env.topic_arn, event="HireRejected", subject="Turnstile: HR event rejected", body=body)
-    return body
+    return {"recorded": True}
 
 
-def handle_failure(iam: Any, sm: Any, dynamodb: Any, sns: Any, env: Settings, step: FailedStepInput) -> dict[str, Any]:
-    """A step failed for good: roll back what this hire made, release the claim, record and alert."""
-    undone: list[str] = []
-    released = False
-    if step.hire is not None:
-        undone = roll_back_user(iam, sm, step.hire, env.secret_prefix)
-        mfa.forget_pending(dynamodb, env.table_name, step.hire.username)
-        released = claims.release_hire(
-            dynamodb, env.table_name, employee_id=step.hire.employee_id, execution_id=step.execution_id
-        )
+def record_hire_change(dynamodb: Any, sns: Any, env: Settings, step: HireChangeInput) -> dict[str, Any]:
+    """A re-send of a claimed hire with other data: recorded and alerted, never applied (a transfer is the mover's
+    job, not a duplicate hire's)."""
+    hire, claim = step.hire, step.claim
     body = {
-        "username": step.hire.username if step.hire else None,
-        "employee_id": step.hire.employee_id if step.hire else None,
-        "error": step.error.get("Error"),
-        "reason": step.reason,
-        "rolled_back": undone,
-        "claim_released": released,
+        "username": hire.username,
+        "employee_id": hire.employee_id,
+        "event_id": hire.event_id,
+        "claimed_by": claim.claimed_by,
+        "claim_status": claim.status,
+        "changed": claim.changed,
         "execution_id": step.execution_id,
+        "action": "none: the hire was already claimed; send an 'Employee Transferred' event to change it",
     }
-    subject = f"USER#{step.hire.username}" if step.hire else "FAILED"
-    audit.record(dynamodb, env.table_name, subject=subject, action="OnboardingFailed", details=body)
+    audit.record(
+        dynamodb, env.table_name, subject=f"EMPLOYEE#{hire.employee_id}", action="HireResentChanged", details=body
+    )
     notifications.publish(
         sns,
         env.topic_arn,
-        event="OnboardingFailed",
-        subject=f"Turnstile: onboarding failed ({body['error']})",
+        event="HireResentChanged",
+        subject=f"Turnstile: hire of {hire.employee_id} re-sent with other data",
         body=body,
     )
-    return body
+    return {"recorded": True}

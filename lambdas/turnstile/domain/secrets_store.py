@@ -6,6 +6,7 @@ Only this module writes secret values. Callers get ARNs back, never values.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 from ..aws import error_code
 
 Kind = Literal["console-password", "access-key"]
+VERSION_NAMESPACE = uuid.UUID("6f6b3c1e-8c1d-4f44-9d0c-7475726e7374")  # Turnstile's, for version ids
 
 
 def secret_name(prefix: str, username: str, kind: Kind) -> str:
@@ -31,6 +33,21 @@ def describe(sm: Any, name: str) -> dict[str, Any] | None:
 
 def tags_of(metadata: dict[str, Any]) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in metadata.get("Tags", [])}
+
+
+def current_version(metadata: dict[str, Any] | None) -> str | None:
+    """The version id staged AWSCURRENT: the value a reader gets. None for a secret with no value yet, or one
+    scheduled for deletion (its value can no longer be read)."""
+    if metadata is None or metadata.get("DeletedDate"):
+        return None
+    stages = metadata.get("VersionIdsToStages") or {}
+    return next((version for version, labels in stages.items() if "AWSCURRENT" in labels), None)
+
+
+def version_token(content_id: str) -> str:
+    """A version id derived from what the version holds (e.g. an access key id): whether the current version holds
+    it is then read from the secret's metadata, never from its value."""
+    return str(uuid.uuid5(VERSION_NAMESPACE, content_id))
 
 
 def read_only_for(readers: list[str]) -> str:
@@ -70,12 +87,14 @@ def store(
     description: str,
     readers: list[str],
     existing: dict[str, Any] | None,
+    version_id: str | None = None,
 ) -> str:
     """Write the secret's value; returns the ARN. `existing` is what `describe` returned for the name.
 
     A new secret is created empty and its resource policy put before any value exists, so there is no moment
     when a value is readable by anyone but the configured readers. An existing one gets a new version; one
-    scheduled for deletion is restored first (AWS refuses to create a secret under that name).
+    scheduled for deletion is restored first (AWS refuses to create a secret under that name). `version_id` names
+    the new version (the same id and value twice is one version: Secrets Manager's idempotency token).
     """
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
     if existing is None:
@@ -88,7 +107,11 @@ def store(
         sm.restore_secret(SecretId=name)
     sm.tag_resource(SecretId=name, Tags=tag_list)
     sm.put_resource_policy(SecretId=name, ResourcePolicy=read_only_for(readers), BlockPublicPolicy=True)
-    return str(sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))["ARN"])
+    return str(
+        sm.put_secret_value(
+            SecretId=name, SecretString=json.dumps(value), ClientRequestToken=version_id or str(uuid.uuid4())
+        )["ARN"]
+    )
 
 
 def delete(sm: Any, name: str) -> bool:

@@ -8,22 +8,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..aws import error_code
+from ..dal.iam_reads import EMPLOYEE_TAG, MANAGED_TAG, find_user, is_managed_for, user_tags
 from ..errors import UserNameConflict
 from ..models.onboarding import Hire, UserResult
-
-MANAGED_TAG = "turnstile:managed"
-EMPLOYEE_TAG = "turnstile:employee-id"
-
-
-def user_tags(iam: Any, username: str) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for page in iam.get_paginator("list_user_tags").paginate(UserName=username):
-        tags.update({t["Key"]: t["Value"] for t in page["Tags"]})
-    return tags
-
-
-def is_managed_for(tags: dict[str, str], employee_id: str) -> bool:
-    return tags.get(MANAGED_TAG) == "true" and tags.get(EMPLOYEE_TAG) == employee_id
 
 
 def _whose(tags: dict[str, str]) -> str:
@@ -36,15 +23,6 @@ def _whose(tags: dict[str, str]) -> str:
         return f"is tagged {MANAGED_TAG}=true but has no {EMPLOYEE_TAG} tag, so which employee owns it is unknown"
     shown = owner if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", owner) else "(an id of unexpected form)"
     return f"is Turnstile's user for another employee: employee {shown}"
-
-
-def find_user(iam: Any, username: str) -> dict[str, Any] | None:
-    try:
-        return dict(iam.get_user(UserName=username)["User"])
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
 
 
 def ensure_user(iam: Any, hire: Hire) -> UserResult:
@@ -65,8 +43,11 @@ def ensure_user(iam: Any, hire: Hire) -> UserResult:
         if error_code(error) != "EntityAlreadyExists":
             raise
     existing = find_user(iam, hire.username)
-    if existing is None:  # deleted between the two calls: let the workflow retry the step
-        raise UserNameConflict(f"user {hire.username!r} vanished while being checked; retry")
+    if existing is None:  # IAM names are unique ignoring case: the holder may be spelled otherwise (or just deleted)
+        raise UserNameConflict(
+            f"IAM user name {hire.username!r} is taken by a user whose name differs at most in letter case "
+            "(or was deleted meanwhile); it was not modified"
+        )
     tags = user_tags(iam, hire.username)
     if not is_managed_for(tags, hire.employee_id):
         raise UserNameConflict(f"IAM user {hire.username!r} already exists and {_whose(tags)}; it was not modified")

@@ -60,6 +60,8 @@ def validate_hire(event: dict[str, Any], directory: Directory, expected_source: 
     if detail.team is not None:
         team_name, team = _lookup(department.teams, detail.team, f"team (of {dept_name})")
         groups += [g for g in team.groups if g not in groups]
+    if detail.access.console and detail.access.programmatic:  # keys of their own, once MFA is present
+        groups.append(directory.self_service_keys_group)
     outside = sorted(set(groups) - set(directory.allowed_groups))
     if outside:
         raise InvalidHireEvent(f"groups: {outside} are not in the allow-list")
@@ -73,7 +75,7 @@ def validate_hire(event: dict[str, Any], directory: Directory, expected_source: 
         department=dept_name,
         team=team_name,
         path=department.path or directory.user_path,
-        permissions_boundary_arn=department.permissions_boundary_arn or directory.default_boundary_arn,
+        permissions_boundary_arn=directory.department_boundaries.get(dept_name, directory.default_boundary_arn),
         groups=groups,
         console=detail.access.console,
         programmatic=detail.access.programmatic,

@@ -1,22 +1,17 @@
-"""Onboarding step (ApplyMfaHold): the MFA-hold group, before any credential exists."""
+"""Onboarding step 5 (ApplyMfaHold): the MFA-hold group, before any credential exists."""
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..aws import client, transient_errors_as_typed
+from ..aws import client
 from ..domain.mfa import apply_hold
 from ..models.onboarding import StepInput
-from ..observability import logger, metrics, tracer
+from ..runtime import entrypoint
 from ..settings import settings
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=StepInput)
+@entrypoint(StepInput)
 def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
-    with transient_errors_as_typed():
-        added = apply_hold(client("iam"), event.hire.username, settings().mfa_hold_group)
-    return {"hold_group": settings().mfa_hold_group, "added": added}
+    group = settings().mfa_hold_group
+    return {"hold_group": group, "added": apply_hold(client("iam"), event.hire.username, group)}

@@ -3,22 +3,18 @@
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..aws import client, transient_errors_as_typed
+from ..aws import client
 from ..domain.users import ensure_user
 from ..models.onboarding import StepInput
-from ..observability import logger, metrics, tracer
+from ..observability import logger, metrics
+from ..runtime import entrypoint
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=StepInput)
+@entrypoint(StepInput)
 def handler(event: StepInput, context: LambdaContext) -> dict[str, Any]:
-    with transient_errors_as_typed():
-        result = ensure_user(client("iam"), event.hire)
+    result = ensure_user(client("iam"), event.hire)
     if result.created:
         metrics.add_metric(name="UsersCreated", unit=MetricUnit.Count, value=1)
     logger.info("user ensured", extra={"result": result.model_dump()})

@@ -1,21 +1,16 @@
-"""Onboarding last step (NotifyOnboarded): mark the hire done, audit it, announce the secret ARNs."""
+"""Onboarding step 9 (NotifyOnboarded): mark the hire onboarded, audit it, announce the secret ARNs."""
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..aws import client, transient_errors_as_typed
+from ..aws import client
 from ..domain.outcomes import finish_onboarding
 from ..models.onboarding import OnboardedInput
-from ..observability import logger, metrics, tracer
+from ..runtime import entrypoint
 from ..settings import settings
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=OnboardedInput)
+@entrypoint(OnboardedInput)
 def handler(event: OnboardedInput, context: LambdaContext) -> dict[str, Any]:
-    with transient_errors_as_typed():
-        return finish_onboarding(client("dynamodb"), client("sns"), settings(), event)
+    return finish_onboarding(client("dynamodb"), client("sns"), settings(), event)

@@ -2,25 +2,21 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..aws import client, transient_errors_as_typed
+from ..aws import client
 from ..domain.mfa import sweep
-from ..observability import logger, metrics, tracer
+from ..observability import logger
+from ..runtime import entrypoint
 from ..settings import settings
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=EventBridgeModel)
+@entrypoint(EventBridgeModel)
 def handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     # "now" is the schedule's own time: the sweep judges deadlines as of when it was scheduled to run.
-    with transient_errors_as_typed():
-        summary = sweep(
-            client("iam"), client("stepfunctions"), client("dynamodb"), client("sns"), settings(), now=event.time
-        )
+    summary = sweep(
+        client("iam"), client("stepfunctions"), client("dynamodb"), client("sns"), settings(), now=event.time
+    )
     logger.info("MFA sweep", extra={"summary": summary})
     return summary
