@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .constructs.iam_events import CLOUDTRAIL
@@ -31,4 +32,20 @@ class IamEventsForwarderStack(Stack):
             description=f"Turnstile: IAM CloudTrail events to {target_region}",
             event_pattern=events.EventPattern(source=["aws.iam"], detail_type=[CLOUDTRAIL]),
         )
-        rule.add_target(targets.EventBus(destination))
+        role = iam.Role(
+            self,
+            "ForwardRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnEquals": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events", resource="rule", resource_name="turnstile-forward-iam-events"
+                        )
+                    },
+                },
+            ),
+            description=f"Turnstile: EventBridge forwards IAM CloudTrail events to {target_region}",
+        )
+        rule.add_target(targets.EventBus(destination, role=role))

@@ -22,11 +22,13 @@ class TurnstileStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: TurnstileConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description="Turnstile: event-driven IAM user lifecycle", **kwargs)
         storage = Storage(self, "Storage", alert_emails=config.notifications.emails)
-        directory = Directory(self, "Directory", config=config, secret_prefix=storage.secret_prefix)
+        directory = Directory(self, "Directory", config=config, storage=storage)
         functions = FunctionFactory(
             self,
             "Functions",
             config=config,
+            storage=storage,
+            directory=directory,
             environment=FunctionFactory.base_environment(
                 config,
                 table_name=storage.table.table_name,
@@ -35,21 +37,14 @@ class TurnstileStack(Stack):
                 secret_prefix=storage.secret_prefix,
             ),
         )
-        onboarding = OnboardingWorkflow(
-            self, "Onboarding", config=config, storage=storage, directory=directory, functions=functions
-        )
-        IamEventReactions(
-            self,
-            "IamEvents",
-            config=config,
-            storage=storage,
-            directory=directory,
-            functions=functions,
-            onboarding=onboarding,
-        )
+        onboarding = OnboardingWorkflow(self, "Onboarding", functions=functions)
+        IamEventReactions(self, "IamEvents", config=config, functions=functions)
         storage.allow_secret_readers(config.credentials.reader_principals)
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
+        # (its own failures go with the reconciler's: the HR dead-letter queue holds only undelivered HR events)
+        hr.record_unrouted(functions.build("RecordUnroutedEvent", on_failure=onboarding.dead_letters))
+        hr.record_undeliverable(functions.build("RecordUndeliverableEvent"))
 
         CfnOutput(self, "HrBusName", value=hr.bus.event_bus_name)
         CfnOutput(self, "OnboardingStateMachineArn", value=onboarding.state_machine.state_machine_arn)

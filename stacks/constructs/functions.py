@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from turnstile.config import TurnstileConfig
+
+from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions
+from . import arns
+from .directory import Directory
+from .storage import Storage
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 # Lambda's limit for all environment variables of a function together.
@@ -19,7 +27,9 @@ ENVIRONMENT_LIMIT_BYTES = 4096
 
 
 class FunctionFactory(Construct):
-    """Builds step functions that share one code asset (lambdas/) and the AWS Powertools layer."""
+    """Builds Turnstile's functions from their declarations (stacks/function_specs.py): one code asset (lambdas/),
+    the AWS Powertools layer, and for each function its own log group and its own role, granted exactly what its
+    declaration says — KMS included, derived from what it uses."""
 
     RUNTIME = lambda_.Runtime.PYTHON_3_13
     MEMORY_MB = 256
@@ -27,11 +37,20 @@ class FunctionFactory(Construct):
     LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: TurnstileConfig, environment: dict[str, str]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TurnstileConfig,
+        environment: dict[str, str],
+        storage: Storage,
+        directory: Directory,
     ) -> None:
         super().__init__(scope, construct_id)
+        stack = Stack.of(self)
         self._config = config
         self._environment = environment
+        self._storage = storage
         self._code = lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "*.egg-info"])
         self._layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -41,48 +60,62 @@ class FunctionFactory(Construct):
         self._architecture = (
             lambda_.Architecture.ARM_64 if config.lambdas.architecture == "arm64" else lambda_.Architecture.X86_64
         )
+        self._directory_json = directory.lambda_directory(config)
+        self._targets: dict[Target, list[str]] = {
+            Target.MANAGED_USERS: [arns.managed_users(stack, config.user_path)],
+            Target.ANY_USER: [arns.any_user(stack)],
+            Target.HOLD_GROUP: [directory.mfa_hold.group_arn],
+            Target.ALLOWED_GROUPS: directory.group_arns,
+            Target.VIRTUAL_MFA_DEVICES: [arns.virtual_mfa_devices(stack)],
+            Target.USER_SECRETS: [arns.user_secrets(stack, storage.secret_prefix)],
+            Target.NO_RESOURCE_TYPE: ["*"],
+        }
+        managed = {"iam:ResourceTag/turnstile:managed": "true"}
+        self._conditions: dict[When, dict[str, Any]] = {
+            When.MANAGED: {"StringEquals": managed},
+            When.CREATING_MANAGED: {
+                "StringEquals": {
+                    "aws:RequestTag/turnstile:managed": "true",
+                    "iam:PermissionsBoundary": directory.boundary_arns,
+                }
+            },
+            When.NEW_USER: {
+                "StringEquals": {"aws:RequestTag/turnstile:managed": "true"},
+                "Null": {"iam:ResourceTag/turnstile:employee-id": "true"},
+            },
+            When.TURNSTILE_BOUNDARY: {"StringEquals": {**managed, "iam:PermissionsBoundary": directory.boundary_arns}},
+        }
         self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
 
-    def step(
-        self,
-        name: str,
-        *,
-        description: str,
-        extra_environment: dict[str, str] | None = None,
-        role: iam.Role | None = None,
-    ) -> lambda_.Function:
-        """A function for workflow step `name` (PascalCase); its handler is turnstile/handlers/<snake_case>.py."""
-        module = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-        function_name = f"turnstile-{name}"
+    def build(self, name: str, *, on_failure: sqs.IQueue | None = None) -> lambda_.Function:
+        """The function declared as `name` in FUNCTIONS; its handler is turnstile/handlers/<snake_case>.py.
+        `on_failure`: where an asynchronous invocation that failed after its retries goes (EventBridge targets)."""
+        spec = FUNCTIONS[name]
+        stack = Stack.of(self)
         log_group = logs.LogGroup(
-            self,
-            f"{name}Logs",
-            log_group_name=f"/aws/lambda/{function_name}",
-            retention=self.LOG_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN,
+            self, f"{name}Logs", retention=self.LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN
         )
-        role = role or iam.Role(
+        role = iam.Role(
             self,
             f"{name}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Turnstile {name}: only what this step needs",
+            assumed_by=iam.ServicePrincipal(
+                "lambda.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description=f"Turnstile {name}: only what this function declares",
         )
+        self.roles[name] = role
         log_group.grant_write(role)
-        environment = {**self._environment, **(extra_environment or {})}
-        size = sum(len(k) + len(v) for k, v in environment.items())
-        if size > ENVIRONMENT_LIMIT_BYTES:
-            raise ValueError(
-                f"{function_name}: environment is {size} bytes, over Lambda's {ENVIRONMENT_LIMIT_BYTES}; "
-                "shrink the departments/groups configuration"
-            )
+        for statement in self._statements(spec):
+            role.add_to_policy(statement)
         function = lambda_.Function(
             self,
             name,
-            function_name=function_name,
-            description=description,
+            function_name=f"turnstile-{name}",
+            description=f"Turnstile: {spec.description}",
             runtime=self.RUNTIME,
             architecture=self._architecture,
-            handler=f"turnstile.handlers.{module}.handler",
+            handler=handler_of(name),
             code=self._code,
             layers=[self._layer],
             memory_size=self.MEMORY_MB,
@@ -90,10 +123,70 @@ class FunctionFactory(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             role=role,
             log_group=log_group,
-            environment=environment,
+            environment=self._environment_of(name, spec),
+            on_failure=destinations.SqsDestination(on_failure) if on_failure else None,
+            retry_attempts=2 if on_failure else None,
         )
         self.functions[name] = function
         return function
+
+    def _statements(self, spec: FunctionSpec) -> list[iam.PolicyStatement]:
+        stack = Stack.of(self)
+        storage = self._storage
+        statements = [
+            iam.PolicyStatement(
+                actions=list(grant.actions),
+                resources=self._targets[grant.on],
+                conditions=self._conditions[grant.when] if grant.when else None,
+            )
+            for grant in spec.grants
+        ]
+        if spec.table:
+            statements.append(iam.PolicyStatement(actions=list(spec.table), resources=[storage.table.table_arn]))
+        if spec.publishes:
+            statements.append(iam.PolicyStatement(actions=["sns:Publish"], resources=[storage.topic.topic_arn]))
+        via = [
+            f"{service}.{stack.region}.{stack.url_suffix}"
+            for service, used in (
+                ("dynamodb", spec.table),
+                ("sns", spec.publishes),
+                ("secretsmanager", spec.writes_credentials),
+            )
+            if used
+        ]
+        if via:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=list(kms_actions(spec)),
+                    resources=[storage.key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": via}},
+                )
+            )
+        # Every Turnstile role is refused secret values, whatever else it may do to a secret's policy.
+        statements.append(
+            iam.PolicyStatement(
+                sid="NeverReadCredentials",
+                effect=iam.Effect.DENY,
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"],
+                resources=["*"],
+            )
+        )
+        return statements
+
+    def _environment_of(self, name: str, spec: FunctionSpec) -> dict[str, str]:
+        environment = dict(self._environment)
+        if spec.directory:
+            environment["TURNSTILE_DIRECTORY"] = self._directory_json
+        if spec.own_roles_of:
+            # Built before (or is) this function: FunctionFactory.build order matters here only.
+            environment["TURNSTILE_OWN_ROLE_ARNS"] = json.dumps([self.roles[o].role_arn for o in spec.own_roles_of])
+        size = sum(len(k) + len(v) for k, v in environment.items())
+        if size > ENVIRONMENT_LIMIT_BYTES:
+            raise ValueError(
+                f"turnstile-{name}: environment is {size} bytes, over Lambda's {ENVIRONMENT_LIMIT_BYTES}; "
+                "shrink the departments/groups configuration"
+            )
+        return environment
 
     @staticmethod
     def base_environment(

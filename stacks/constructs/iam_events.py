@@ -6,22 +6,16 @@ these rules fire directly; elsewhere `IamEventsForwarderStack` (stacks/forwarder
 
 from __future__ import annotations
 
-import json
-
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 
-from . import arns
 from .dead_letters import dead_letter_queue
-from .directory import Directory
 from .functions import FunctionFactory
-from .onboarding import OnboardingWorkflow
-from .storage import Storage
 
 CLOUDTRAIL = "AWS API Call via CloudTrail"
 
@@ -31,72 +25,20 @@ class IamEventReactions(Construct):
     MfaSweeperSchedule → SweepMfaEnrolments; PasswordPolicySchedule → EnsurePasswordPolicy."""
 
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: TurnstileConfig,
-        storage: Storage,
-        directory: Directory,
-        functions: FunctionFactory,
-        onboarding: OnboardingWorkflow,
+        self, scope: Construct, construct_id: str, *, config: TurnstileConfig, functions: FunctionFactory
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        users = arns.managed_users(stack, config.user_path)
-        any_user = arns.any_user(stack)
         self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-iam-events-dead-letters")
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-
-        confirm = functions.step("ConfirmMfaEnrolment", description="Turnstile: EnableMFADevice resumes onboarding")
-        confirm.add_to_role_policy(iam.PolicyStatement(actions=["iam:ListUserTags"], resources=[any_user]))
-        confirm.add_to_role_policy(iam.PolicyStatement(actions=["iam:ListMFADevices"], resources=[users]))
-        confirm.add_to_role_policy(
-            iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=[onboarding.state_machine_arn])
+        # Errors inside these functions (not only failed deliveries) end in the dead-letter queue after two retries.
+        confirm, sweeper, guard = (
+            functions.build(name, on_failure=self.dead_letters)
+            for name in ("ConfirmMfaEnrolment", "SweepMfaEnrolments", "GuardPasswordPolicy")
         )
-        storage.table.grant(confirm, "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem")
-
-        sweeper = functions.step("SweepMfaEnrolments", description="Turnstile: lost MFA events, reminders, deadlines")
-        sweeper.add_to_role_policy(
-            iam.PolicyStatement(actions=["iam:ListMFADevices", "iam:GetUser"], resources=[users])
+        policy_writer = functions.functions["EnsurePasswordPolicy"]  # an onboarding step, also run daily
+        policy_writer.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self.dead_letters), retry_attempts=2
         )
-        sweeper.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=[onboarding.state_machine_arn]
-            )
-        )
-        storage.table.grant(
-            sweeper,
-            "dynamodb:Query",
-            "dynamodb:GetItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:PutItem",
-        )
-
-        policy_writer = onboarding.functions["EnsurePasswordPolicy"]
-        guard_role = iam.Role(
-            self,
-            "GuardPasswordPolicyRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Turnstile GuardPasswordPolicy: only what this step needs",
-        )
-        own_roles = [policy_writer.role.role_arn, guard_role.role_arn]  # type: ignore[union-attr]
-        guard = functions.step(
-            "GuardPasswordPolicy",
-            description="Turnstile: revert password policy drift",
-            role=guard_role,
-            extra_environment={"TURNSTILE_OWN_ROLE_ARNS": json.dumps(own_roles)},
-        )
-        guard.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"], resources=["*"]
-            )
-        )
-        storage.table.grant(guard, "dynamodb:PutItem")
-        for fn in (sweeper, guard, confirm):
-            storage.topic.grant_publish(fn)
-            storage.key.grant(fn, "kms:GenerateDataKey*", "kms:Decrypt")
 
         self.mfa_enrolled = self._on_iam_call("MfaEnrolledRule", ["EnableMFADevice"], confirm, default_bus)
         self.policy_changed = self._on_iam_call(

@@ -1,4 +1,6 @@
-"""IAM's CloudTrail events reach EventBridge only in us-east-1: outside it, a us-east-1 forwarder stack is added."""
+"""Synthesized with an account and region, as the CDK CLI does when it has credentials: cdk-nag must still pass
+(suppressions match a literal account id, not only the token), and outside us-east-1 a forwarder stack is added
+for IAM's CloudTrail events, which reach EventBridge only in us-east-1."""
 
 from __future__ import annotations
 
@@ -10,19 +12,24 @@ import pytest
 
 from tests.conftest import Synthesized
 
+ACCOUNT = "210987654321"
 
-@pytest.fixture(scope="module")
-def synthesized_in_ireland(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second synth with an account and region set (only for the duration of the synth)."""
+
+@pytest.fixture(scope="module", params=["us-east-1", "eu-west-1"])
+def synthesized_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """A synth with CDK_DEFAULT_ACCOUNT/REGION set (only for the duration of the synth)."""
     from app import build_app
 
+    region = str(request.param)
     saved = {k: os.environ.get(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")}
-    os.environ.update({"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"})
+    os.environ.update({"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": region})
     try:
-        outdir = tmp_path_factory.mktemp("eu") / "cdk.out"
+        outdir = tmp_path_factory.mktemp(region) / "cdk.out"
         app, _ = build_app(str(outdir))
         app.synth()
-        return outdir
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        template = json.loads((outdir / "Turnstile.template.json").read_text())
+        return Synthesized(assembly=outdir, template=template, manifest=manifest)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -31,22 +38,36 @@ def synthesized_in_ireland(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 os.environ[key] = value
 
 
+def test_cdk_nag_passes_with_a_real_account_id(synthesized_in: Synthesized) -> None:
+    """What `cdk synth` with credentials would fail on: every error annotation, cdk-nag's included."""
+    assert synthesized_in.messages("error") == []
+    assert ACCOUNT in json.dumps(synthesized_in.template)  # the account is literal, not a token
+
+
 def test_outside_us_east_1_a_forwarder_stack_sends_iam_events_to_turnstiles_region(
-    synthesized_in_ireland: Path,
+    synthesized_in: Synthesized,
 ) -> None:
-    manifest = json.loads((synthesized_in_ireland / "manifest.json").read_text())
     stacks = {
-        name: a["environment"] for name, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
+        name: a["environment"]
+        for name, a in synthesized_in.manifest["artifacts"].items()
+        if a["type"] == "aws:cloudformation:stack"
     }
+    region = stacks["Turnstile"].rsplit("/", 1)[-1]
+    if region == "us-east-1":
+        assert stacks == {"Turnstile": f"aws://{ACCOUNT}/us-east-1"}
+        return
     assert stacks == {
-        "Turnstile": "aws://123456789012/eu-west-1",
-        "TurnstileIamEventsForwarder": "aws://123456789012/us-east-1",
+        "Turnstile": f"aws://{ACCOUNT}/{region}",
+        "TurnstileIamEventsForwarder": f"aws://{ACCOUNT}/us-east-1",
     }
-    forwarder = json.loads((synthesized_in_ireland / "TurnstileIamEventsForwarder.template.json").read_text())
+    forwarder = json.loads((Path(synthesized_in.assembly) / "TurnstileIamEventsForwarder.template.json").read_text())
     [rule] = [r for r in forwarder["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
     assert rule["Properties"]["EventPattern"] == {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"]}
     [target] = rule["Properties"]["Targets"]
-    assert json.dumps(target["Arn"]).count("eu-west-1") == 1 and "event-bus/default" in json.dumps(target["Arn"])
+    assert json.dumps(target["Arn"]).count(region) == 1 and "event-bus/default" in json.dumps(target["Arn"])
+    [role] = [r for r in forwarder["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
 
 
 def test_without_a_region_synth_warns_where_iam_events_fire(synthesized: Synthesized) -> None:

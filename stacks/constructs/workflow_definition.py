@@ -1,0 +1,42 @@
+"""Turnstile's ASL files, as the state machines get them: every Task gets the one retry policy.
+
+The ASL in statemachines/ says what each state does and where its failures go (Catch routes by ownership);
+how a Task retries is the same everywhere, so it is written once, here, instead of copied into each state.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
+
+# Retried: Lambda's own transient failures, and TransientAwsError — what the SDK's standard retry mode gave up on
+# (lambdas/turnstile/aws.py). Backoff 2, 4, 8 … capped at 60 s, with full jitter: six attempts over about two
+# minutes, on top of the SDK's five. Everything else is caught by the state's Catch.
+STANDARD_RETRY: list[dict[str, Any]] = [
+    {
+        "ErrorEquals": [
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+            "TransientAwsError",
+        ],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 6,
+        "BackoffRate": 2,
+        "MaxDelaySeconds": 60,
+        "JitterStrategy": "FULL",
+    }
+]
+
+
+def definition(name: str) -> dict[str, Any]:
+    """`statemachines/<name>.asl.json` with STANDARD_RETRY on every Task that declares no Retry of its own."""
+    asl = json.loads((STATEMACHINES / f"{name}.asl.json").read_text())
+    for state in asl["States"].values():
+        if state["Type"] == "Task" and "Retry" not in state:
+            state["Retry"] = STANDARD_RETRY
+    return dict(asl)

@@ -1,0 +1,299 @@
+"""One declaration per Turnstile function: what it is, which table actions it needs, whether it publishes or writes
+credentials, and every other AWS action it calls — on what, under which condition.
+
+The function factory (stacks/constructs/functions.py) builds each function's own role from its declaration and
+nothing else; the KMS actions follow from the declaration (table users decrypt through DynamoDB, publishers through
+SNS, credential writers through Secrets Manager). The template tests and the local cloud's authorization tests derive
+their invariants from these declarations instead of a hand-kept list of roles.
+
+Resources are named symbolically (`Target`) and resolved at synth by the factory, so the declarations stay readable
+and free of CDK tokens.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Target(enum.StrEnum):
+    """What a grant's resource is; resolved to ARNs by the factory."""
+
+    MANAGED_USERS = "users under Turnstile's path"
+    ANY_USER = "any user (reads only: IAM authorizes a missing user as user/<name>, with no path)"
+    HOLD_GROUP = "the MFA-hold group"
+    ALLOWED_GROUPS = "the allow-listed groups"
+    VIRTUAL_MFA_DEVICES = "virtual MFA devices (named by their users)"
+    USER_SECRETS = "Turnstile's secrets (turnstile/users/*)"
+    NO_RESOURCE_TYPE = "* (actions without a resource type)"
+
+
+class When(enum.StrEnum):
+    """Conditions a grant may carry; resolved to IAM condition blocks by the factory."""
+
+    MANAGED = "the user is tagged turnstile:managed=true"
+    CREATING_MANAGED = "the request tags the user turnstile:managed=true and sets a Turnstile boundary"
+    NEW_USER = "the user has no turnstile:employee-id tag yet (tags only at creation)"
+    TURNSTILE_BOUNDARY = "the boundary set is one of Turnstile's"
+
+
+@dataclass(frozen=True)
+class Grant:
+    actions: tuple[str, ...]
+    on: Target
+    when: When | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    description: str
+    table: tuple[str, ...] = ()  # DynamoDB actions on Turnstile's table
+    publishes: bool = False  # publishes to Turnstile's (KMS-encrypted) topic
+    writes_credentials: bool = False  # writes secret values (KMS through Secrets Manager)
+    grants: tuple[Grant, ...] = ()
+    directory: bool = False  # gets the directory (departments, groups, boundary) in its environment
+    own_roles_of: tuple[str, ...] = ()  # gets these functions' role ARNs (to recognise Turnstile's own calls)
+    consumes_queue: bool = False  # polled from an SQS queue (its event source mapping grants the consume actions)
+    invoked_async: bool = False  # invoked by EventBridge: its own failures go to an on-failure queue (SendMessage)
+
+
+def handler_of(name: str) -> str:
+    """`CreateLoginProfile` -> `turnstile.handlers.create_login_profile.handler`."""
+    module = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return f"turnstile.handlers.{module}.handler"
+
+
+READ_USER = ("iam:GetUser", "iam:ListUserTags")
+READ_WHAT_IS_LEFT = ("iam:ListGroupsForUser", "iam:GetLoginProfile", "iam:ListAccessKeys", "iam:ListMFADevices")
+SECRET_WRITES = (
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:RestoreSecret",
+    "secretsmanager:TagResource",
+)
+AUDIT = ("dynamodb:PutItem",)
+FAILURE_DESTINATION = ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl")
+QUEUE_CONSUMER = (
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+)
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    # --- onboarding workflow (statemachines/onboarding.asl.json) -------------------------------------------------
+    "ValidateHire": FunctionSpec("Validate and normalise an Employee Hired event", directory=True),
+    "ClaimHire": FunctionSpec(
+        "Claim an employee's hire for one execution (idempotency, ownership)",
+        table=("dynamodb:GetItem", "dynamodb:PutItem"),
+    ),
+    "RecordHireChange": FunctionSpec(
+        "Audit and alert a re-sent hire that carries other data", table=AUDIT, publishes=True
+    ),
+    "EnsurePasswordPolicy": FunctionSpec(
+        "Keep the account password policy equal to Turnstile's",
+        invoked_async=True,
+        grants=(Grant(("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"), Target.NO_RESOURCE_TYPE),),
+    ),
+    "CreateUser": FunctionSpec(
+        "Create the managed IAM user (path, tags, permissions boundary)",
+        grants=(
+            Grant(("iam:CreateUser",), Target.MANAGED_USERS, When.CREATING_MANAGED),
+            Grant(("iam:TagUser",), Target.MANAGED_USERS, When.NEW_USER),
+            Grant(("iam:PutUserPermissionsBoundary",), Target.MANAGED_USERS, When.TURNSTILE_BOUNDARY),
+            # Telling a retry from a name conflict means reading whoever holds the name (names are account-wide).
+            Grant(READ_USER, Target.ANY_USER),
+        ),
+    ),
+    "ApplyMfaHold": FunctionSpec(
+        "Hold the user (MFA self-service only) until MFA is enrolled",
+        grants=(
+            Grant(("iam:AddUserToGroup",), Target.HOLD_GROUP),
+            Grant(("iam:ListGroupsForUser",), Target.MANAGED_USERS),
+        ),
+    ),
+    "AddToGroups": FunctionSpec(
+        "Add the user to its allow-listed groups",
+        directory=True,
+        grants=(
+            Grant(("iam:AddUserToGroup",), Target.ALLOWED_GROUPS),
+            Grant(("iam:ListGroupsForUser",), Target.MANAGED_USERS),
+        ),
+    ),
+    "CreateLoginProfile": FunctionSpec(
+        "Console password into Secrets Manager, reset required",
+        writes_credentials=True,
+        grants=(
+            Grant(("iam:GetLoginProfile",), Target.MANAGED_USERS),
+            Grant(("iam:CreateLoginProfile", "iam:UpdateLoginProfile"), Target.MANAGED_USERS, When.MANAGED),
+            Grant((*SECRET_WRITES, "secretsmanager:UpdateSecretVersionStage"), Target.USER_SECRETS),
+        ),
+    ),
+    "IssueAccessKey": FunctionSpec(
+        "Access key into Secrets Manager (programmatic-only users)",
+        writes_credentials=True,
+        grants=(
+            Grant(("iam:ListAccessKeys",), Target.MANAGED_USERS),
+            Grant(
+                ("iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:UpdateAccessKey"),
+                Target.MANAGED_USERS,
+                When.MANAGED,
+            ),
+            Grant(SECRET_WRITES, Target.USER_SECRETS),
+        ),
+    ),
+    "NotifyOnboarded": FunctionSpec(
+        "Mark the hire onboarded, audit and announce it (secret ARNs only)",
+        table=("dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+    ),
+    "AwaitMfaEnrolment": FunctionSpec(
+        "Park the task token until MFA enrolment is confirmed",
+        table=("dynamodb:PutItem",),
+        grants=(
+            Grant(("iam:ListMFADevices",), Target.MANAGED_USERS),
+            Grant(("states:SendTaskSuccess",), Target.NO_RESOURCE_TYPE),
+        ),
+    ),
+    "ReleaseMfaHold": FunctionSpec(
+        "Release the MFA hold once MFA is enrolled",
+        grants=(
+            Grant(("iam:RemoveUserFromGroup",), Target.HOLD_GROUP),
+            Grant(("iam:ListGroupsForUser",), Target.MANAGED_USERS),
+        ),
+    ),
+    "EnforceMfaDeadline": FunctionSpec(
+        "No MFA by the deadline: remove console access, deactivate keys",
+        table=AUDIT,
+        publishes=True,
+        grants=(
+            Grant(("iam:GetLoginProfile", "iam:ListAccessKeys"), Target.MANAGED_USERS),
+            Grant(("iam:DeleteLoginProfile", "iam:UpdateAccessKey"), Target.MANAGED_USERS, When.MANAGED),
+            Grant(("secretsmanager:DeleteSecret",), Target.USER_SECRETS),
+        ),
+    ),
+    "RecordRejection": FunctionSpec("Audit and alert an invalid HR event", table=AUDIT, publishes=True),
+    "RollBackHire": FunctionSpec(
+        "The claim's owner: roll back a half-made user, mark the claim failed, alert",
+        table=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        grants=(
+            Grant(READ_USER, Target.ANY_USER),
+            Grant(READ_WHAT_IS_LEFT, Target.MANAGED_USERS),
+            Grant(
+                ("iam:DeactivateMFADevice", "iam:DeleteAccessKey", "iam:DeleteLoginProfile", "iam:DeleteUser"),
+                Target.MANAGED_USERS,
+                When.MANAGED,
+            ),
+            Grant(("iam:DeleteVirtualMFADevice",), Target.VIRTUAL_MFA_DEVICES),
+            Grant(("iam:RemoveUserFromGroup",), Target.ALLOWED_GROUPS),
+            Grant(("iam:RemoveUserFromGroup",), Target.HOLD_GROUP),
+            Grant(("secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"), Target.USER_SECRETS),
+        ),
+    ),
+    "RecordFailure": FunctionSpec(
+        "Audit and alert a failure with what is left; changes nothing",
+        table=AUDIT,
+        publishes=True,
+        grants=(
+            Grant(READ_USER, Target.ANY_USER),
+            Grant(READ_WHAT_IS_LEFT, Target.MANAGED_USERS),
+            Grant(("secretsmanager:DescribeSecret",), Target.USER_SECRETS),
+        ),
+    ),
+    # --- reactions to events ------------------------------------------------------------------------------------
+    "ReconcileOnboarding": FunctionSpec(
+        "An onboarding execution ended FAILED/TIMED_OUT/ABORTED: reconcile its claim and alert",
+        invoked_async=True,
+        table=("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        grants=(
+            Grant(READ_USER, Target.ANY_USER),
+            Grant(READ_WHAT_IS_LEFT, Target.MANAGED_USERS),
+            Grant(("secretsmanager:DescribeSecret",), Target.USER_SECRETS),
+        ),
+    ),
+    "RecordUndeliverableEvent": FunctionSpec(
+        "Audit and alert HR events EventBridge could not deliver (the HR dead-letter queue's consumer)",
+        table=("dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        consumes_queue=True,
+    ),
+    "RecordUnroutedEvent": FunctionSpec(
+        "Audit (and alert, rate-limited) HR-bus events that no workflow handles",
+        invoked_async=True,
+        table=("dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+    ),
+    "ConfirmMfaEnrolment": FunctionSpec(
+        "EnableMFADevice (CloudTrail) resumes the waiting onboarding",
+        invoked_async=True,
+        table=("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"),
+        grants=(
+            Grant(("iam:ListUserTags",), Target.ANY_USER),
+            Grant(("iam:ListMFADevices",), Target.MANAGED_USERS),
+            Grant(("states:SendTaskSuccess",), Target.NO_RESOURCE_TYPE),
+        ),
+    ),
+    "SweepMfaEnrolments": FunctionSpec(
+        "Lost MFA events, reminders, deadlines",
+        invoked_async=True,
+        table=("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+        publishes=True,
+        grants=(
+            Grant(("iam:GetUser",), Target.ANY_USER),
+            Grant(("iam:ListMFADevices",), Target.MANAGED_USERS),
+            Grant(("states:SendTaskFailure", "states:SendTaskSuccess"), Target.NO_RESOURCE_TYPE),
+        ),
+    ),
+    "GuardPasswordPolicy": FunctionSpec(
+        "Revert password-policy drift by anyone but Turnstile",
+        invoked_async=True,
+        table=AUDIT,
+        publishes=True,
+        own_roles_of=("EnsurePasswordPolicy", "GuardPasswordPolicy"),
+        grants=(Grant(("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"), Target.NO_RESOURCE_TYPE),),
+    ),
+}
+
+ONBOARDING_STEPS = (
+    "ValidateHire",
+    "ClaimHire",
+    "RecordHireChange",
+    "EnsurePasswordPolicy",
+    "CreateUser",
+    "ApplyMfaHold",
+    "AddToGroups",
+    "CreateLoginProfile",
+    "IssueAccessKey",
+    "NotifyOnboarded",
+    "AwaitMfaEnrolment",
+    "ReleaseMfaHold",
+    "EnforceMfaDeadline",
+    "RecordRejection",
+    "RollBackHire",
+    "RecordFailure",
+)
+
+
+def declared_actions(name: str) -> frozenset[str]:
+    """All non-logging actions the function's role is granted, KMS included."""
+    spec = FUNCTIONS[name]
+    actions = {a for grant in spec.grants for a in grant.actions} | set(spec.table)
+    if spec.publishes:
+        actions |= {"sns:Publish"}
+    if spec.consumes_queue:
+        actions |= set(QUEUE_CONSUMER)
+    if spec.invoked_async:
+        actions |= set(FAILURE_DESTINATION)
+    return frozenset(actions | set(kms_actions(spec)))
+
+
+def kms_actions(spec: FunctionSpec) -> tuple[str, ...]:
+    """KMS follows from use: the table, the topic and the secrets are encrypted with Turnstile's key."""
+    if spec.table or spec.publishes or spec.writes_credentials:
+        return ("kms:Decrypt", "kms:GenerateDataKey")
+    return ()
