@@ -1,6 +1,7 @@
-"""Gap: moto's Step Functions interpreter sleeps in real time for Wait states and Retry back-offs.
-Adapter: a controllable clock. Waits and back-offs advance it instead of sleeping, so a 7-day deadline
-or a 90-day key age runs in milliseconds; `advance()` moves it by hand.
+"""Gap: moto's Step Functions interpreter sleeps in real time for Wait states and Retry back-offs (and so do
+the SDK's own retry back-offs in the functions it runs). Adapter: a controllable clock. Waits and back-offs
+advance it instead of sleeping, so a 7-day deadline, a 90-day key age or a throttled call's six retries run in
+milliseconds; `advance()` moves it by hand.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import time as real_time
 from types import SimpleNamespace
 from typing import Any
 
+import botocore.endpoint
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 _original_wait_interval = WaitFunction._wait_interval
 _original_time = retrier_decl.time
+_original_sdk_time = botocore.endpoint.time
 
 
 class Clock:
@@ -40,9 +43,12 @@ def install(clock: Clock) -> None:
         clock.advance(wait_seconds)
 
     WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
-    retrier_decl.time = SimpleNamespace(sleep=clock.advance, time=real_time.time)  # type: ignore[assignment]
+    virtual = SimpleNamespace(sleep=clock.advance, time=real_time.time)
+    retrier_decl.time = virtual  # type: ignore[assignment]
+    botocore.endpoint.time = virtual  # type: ignore[assignment]  # the SDK's retry back-off sleeps here
 
 
 def uninstall() -> None:
     WaitFunction._wait_interval = _original_wait_interval  # type: ignore[method-assign]
     retrier_decl.time = _original_time
+    botocore.endpoint.time = _original_sdk_time

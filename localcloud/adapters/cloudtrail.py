@@ -26,7 +26,6 @@ from moto.iam.responses import IamResponse
 from .. import identity
 
 IAM_EVENTS_REGION = "us-east-1"
-_original_call_action = IamResponse.call_action
 READ_ONLY = re.compile(r"^(Get|List|Describe|Generate|Simulate)")
 # Request/response fields CloudTrail never records.
 SECRET_FIELDS = {
@@ -43,20 +42,29 @@ SECRET_FIELDS = {
 
 
 class Emitter:
+    """Puts events on a default bus asynchronously, as AWS services do (CloudTrail here; other adapters reuse it
+    for their services' events). `settle()` waits until everything emitted so far has been delivered."""
+
     def __init__(self) -> None:
         self.emitted: list[dict[str, Any]] = []
         self.lost: list[dict[str, Any]] = []
         self._losing = False
-        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
-        self._worker = threading.Thread(target=self._deliver, name="localcloud-cloudtrail", daemon=True)
+        self._queue: queue.Queue[tuple[str, str, dict[str, Any]] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._deliver, name="localcloud-events", daemon=True)
         self._worker.start()
 
     def emit(self, account: str, detail: dict[str, Any]) -> None:
+        """A CloudTrail "AWS API Call via CloudTrail" event for IAM (us-east-1)."""
         self.emitted.append(detail)
         if self._losing:
             self.lost.append(detail)
             return
-        self._queue.put((account, detail))
+        entry = {"Source": "aws.iam", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(detail)}
+        self._queue.put((account, IAM_EVENTS_REGION, entry))
+
+    def put(self, account: str, region: str, entry: dict[str, Any]) -> None:
+        """Any service event (a PutEvents entry) for the default bus of `region`."""
+        self._queue.put((account, region, entry))
 
     @contextlib.contextmanager
     def losing(self) -> Iterator[None]:
@@ -77,18 +85,9 @@ class Emitter:
 
     def _deliver(self) -> None:
         while (item := self._queue.get()) is not None:
-            account, detail = item
+            account, region, entry = item
             try:
-                events_backends[account][IAM_EVENTS_REGION].put_events(
-                    [
-                        {
-                            "Source": "aws.iam",
-                            "DetailType": "AWS API Call via CloudTrail",
-                            "Detail": json.dumps(detail),
-                            "EventBusName": "default",
-                        }
-                    ]
-                )
+                events_backends[account][region].put_events([{**entry, "EventBusName": "default"}])
             finally:
                 self._queue.task_done()
         self._queue.task_done()
@@ -125,8 +124,10 @@ def _error(body: str) -> tuple[str, str]:
 
 
 def install(emitter: Emitter) -> None:
+    inherited = IamResponse.call_action  # whatever BaseResponse's is now (other adapters may wrap it)
+
     def call_action(self: IamResponse) -> Any:
-        status, headers, body = _original_call_action(self)
+        status, headers, body = inherited(self)
         action = self._get_action()
         if not READ_ONLY.match(action):
             detail: dict[str, Any] = {
@@ -160,4 +161,5 @@ def install(emitter: Emitter) -> None:
 
 
 def uninstall() -> None:
-    setattr(IamResponse, "call_action", _original_call_action)  # noqa: B010
+    if "call_action" in IamResponse.__dict__:
+        delattr(IamResponse, "call_action")
