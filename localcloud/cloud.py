@@ -7,24 +7,39 @@ import logging
 import os
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from moto import mock_aws
 
 from . import identity
+from .adapters import authorization as iam_authorization
 from .adapters import (
     cfn_resources,
     clock,
     cloudtrail,
+    dynamodb_atomic,
+    eventbridge_entries,
     eventbridge_targets,
+    execution_events,
+    execution_stops,
+    faults,
+    function_logging,
+    iam_names,
+    iam_tags,
+    lambda_async,
     lambda_runtime,
+    log_group_arns,
     login_profiles,
     mfa_codes,
-    secret_policies,
+    secret_rules,
+    sns_deliveries,
+    state_machine_roles,
     state_machines,
+    unknown_actions,
     user_boundaries,
 )
 from .deploy import Deployment, deploy
@@ -42,9 +57,19 @@ class LocalCloud:
     `serve()` also exposes the same account on 127.0.0.1 for the AWS CLI.
     """
 
-    def __init__(self, workdir: Path | None = None, region: str = REGION, *, aws_managed_policies: bool = True) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        region: str = REGION,
+        *,
+        aws_managed_policies: bool = True,
+        authorization: bool | Literal["report"] | None = None,
+    ) -> None:
         """`aws_managed_policies`: load AWS's managed policies (~1 s on first IAM call); templates that attach
-        them need it, tests of single steps do not."""
+        them need it, tests of single steps do not. `authorization`: authorize every call as AWS does
+        (`self.authorization` records each decision); "report": decide and record, refuse nothing (to list every
+        gap of a run); False: raw moto, for a test that needs it. By default on, unless LOCALCLOUD_AUTHORIZATION
+        says "report" or "off"."""
         self.region = region
         self.aws_managed_policies = aws_managed_policies
         self.account = ACCOUNT
@@ -54,12 +79,17 @@ class LocalCloud:
             workdir = Path(self._tmp.name)
         self.workdir = workdir
         self.clock = clock.Clock()
+        self.authorization = iam_authorization.Authorizer(self.clock.now, mode=_authorization_mode(authorization))
         self.runtime = lambda_runtime.InProcessRuntime(self.workdir / "functions", {})
         self._mock: Any = None
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url: str | None = None
         self.cloudtrail: cloudtrail.Emitter | None = None
+        self.faults = faults.Faults()
+        self._clients: dict[str, Any] = {}
+        self._session_clients: dict[tuple[int, str], tuple[boto3.session.Session, Any]] = {}
+        self._clients_lock = threading.Lock()
 
     # lifecycle -----------------------------------------------------------------------------------
     def __enter__(self) -> LocalCloud:
@@ -98,10 +128,23 @@ class LocalCloud:
         login_profiles.install()
         user_boundaries.install()
         mfa_codes.install()
-        secret_policies.install()
+        iam_names.install()
+        iam_tags.install()  # after iam_names: both wrap CreateUser/CreateRole; AWS checks the shape first
+        secret_rules.install()
+        eventbridge_entries.install()
+        dynamodb_atomic.install()
+        faults.install(self.faults)  # before cloudtrail: a faulted IAM call is still reported as failed
         self.cloudtrail = cloudtrail.Emitter()
         cloudtrail.install(self.cloudtrail)
+        execution_events.install(self.cloudtrail)
+        execution_stops.install()
         lambda_runtime.install(self.runtime)
+        lambda_async.install(self.runtime._role_credentials)
+        state_machine_roles.install()
+        sns_deliveries.install()
+        log_group_arns.install()
+        function_logging.install()
+        iam_authorization.install(self.authorization)
         return self
 
     def stop(self) -> None:
@@ -111,12 +154,26 @@ class LocalCloud:
             if self._server is not None:
                 self._server.stop()
                 self._server = None
+                unknown_actions.uninstall()
             if self.cloudtrail is not None:
                 self.cloudtrail.close()
+            execution_stops.uninstall()
+            execution_events.uninstall()
+            iam_authorization.uninstall()
+            log_group_arns.uninstall()
+            function_logging.uninstall()
+            sns_deliveries.uninstall()
+            state_machine_roles.uninstall()
             cloudtrail.uninstall()
-            secret_policies.uninstall()
+            faults.uninstall()
+            dynamodb_atomic.uninstall()
+            eventbridge_entries.uninstall()
+            secret_rules.uninstall()
+            iam_tags.uninstall()
+            iam_names.uninstall()
             mfa_codes.uninstall()
             identity.forget_sessions()
+            lambda_async.uninstall()
             lambda_runtime.uninstall()
             self.runtime.unload()
             clock.uninstall()
@@ -132,6 +189,8 @@ class LocalCloud:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+            self._clients.clear()
+            self._session_clients.clear()
             if self._tmp is not None:
                 self._tmp.cleanup()
 
@@ -142,6 +201,7 @@ class LocalCloud:
         port = port or _free_port()
         os.environ["MOTO_PORT"] = str(port)  # the interpreter's own calls use localhost:$MOTO_PORT
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+        unknown_actions.install()  # outside tools calling what moto lacks get AWS's answer, not a traceback
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
         self.endpoint_url = f"http://127.0.0.1:{port}"
@@ -149,21 +209,44 @@ class LocalCloud:
 
     # using it ------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        """A client of the account root (the emulator's default credentials), one per service: creating a boto3
+        client costs tens of milliseconds, using one is thread-safe."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+            return self._clients[service]
+
+    def _client_of(self, session: boto3.session.Session, service: str) -> Any:
+        """A cached client of a session the caller keeps (e.g. the HR publisher's role session)."""
+        key = (id(session), service)
+        with self._clients_lock:
+            if key not in self._session_clients:
+                self._session_clients[key] = (session, session.client(service))  # type: ignore[call-overload]
+            return self._session_clients[key][1]
 
     def deploy(self, assembly: Path, stack_name: str = "Turnstile") -> Deployment:
         services = ("ssm", "s3", "cloudformation")
         return deploy({s: self.client(s) for s in services}, assembly, stack_name, self.account, self.region)
 
-    def put_event(self, bus: str, source: str, detail_type: str, detail: dict[str, Any] | str) -> str:
-        """PutEvents on `bus`; returns the event id EventBridge assigned."""
+    def put_event(
+        self,
+        bus: str,
+        source: str,
+        detail_type: str,
+        detail: dict[str, Any] | str,
+        *,
+        session: boto3.session.Session | None = None,
+    ) -> str:
+        """PutEvents on `bus` (as `session`, e.g. the HR publisher's role; else the account root); returns the
+        event id EventBridge assigned."""
         entry = {
             "EventBusName": bus,
             "Source": source,
             "DetailType": detail_type,
             "Detail": detail if isinstance(detail, str) else json.dumps(detail),
         }
-        response = self.client("events").put_events(Entries=[entry])
+        events = self.client("events") if session is None else self._client_of(session, "events")
+        response = events.put_events(Entries=[entry])
         result = response["Entries"][0]
         if "EventId" not in result:
             raise RuntimeError(f"PutEvents rejected the event: {result}")
@@ -174,10 +257,11 @@ class LocalCloud:
         if self.cloudtrail is not None:
             self.cloudtrail.settle()
 
-    def console_session(self, username: str) -> boto3.session.Session:
+    def console_session(self, username: str, *, mfa: bool = False) -> boto3.session.Session:
         """A simulated console session of IAM user `username`: calls made with it name that user in CloudTrail.
-        No access key is created for the user."""
-        key_id, secret = identity.register_console_session(self.account, username)
+        No access key is created for the user. `mfa`: the user signed in with an MFA device (its calls carry
+        `aws:MultiFactorAuthPresent` true)."""
+        key_id, secret = identity.register_console_session(self.account, username, mfa=mfa)
         return boto3.session.Session(
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
@@ -238,8 +322,13 @@ class LocalCloud:
             return True
         if not parked_ok:
             return False
-        history = self.history(execution["executionArn"])
-        return bool(history) and history[-1]["type"] == "TaskSubmitted"
+        # From the emulator's backend: the API would serialise the whole history on every poll.
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[self.account][self.region]
+        found: Any = backend.describe_execution(execution_arn=execution["executionArn"])
+        events = found.to_history_output()["events"]
+        return bool(events) and events[-1]["type"] == "TaskSubmitted"
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
@@ -266,6 +355,14 @@ class LocalCloud:
             for run in self.executions(machine["stateMachineArn"]):
                 if run["status"] == "RUNNING":
                     sfn.stop_execution(executionArn=run["executionArn"], error="LocalCloudStopped")
+
+
+def _authorization_mode(flag: bool | str | None) -> iam_authorization.Mode:
+    if flag is None:
+        flag = os.environ.get("LOCALCLOUD_AUTHORIZATION", "on").lower()
+    if flag == "report":
+        return "report"
+    return "off" if flag in (False, "off", "0", "false") else "enforce"
 
 
 def _free_port() -> int:

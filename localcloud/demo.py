@@ -73,6 +73,14 @@ def inbox(cloud: LocalCloud, topic_arn: str) -> str:
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName="demo-security-inbox")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    grant = {  # the queue policy AWS requires for SNS to deliver the topic's messages
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [grant]})})
     cloud.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
     return str(url)
 
@@ -170,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
 
         banner('3. The HR system puts an "Employee Hired" event on the turnstile-hr bus')
         print(json.dumps(JANE, indent=2))
+        hire_started = cloud.clock.now()
         cloud.put_event(deployment.outputs["HrBusName"], "hr.system", "Employee Hired", JANE)
         execution = cloud.wait_for_executions(state_machine, 1, parked_ok=True)[-1]
         print(render(execution, cloud.history(execution["executionArn"])))
@@ -190,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
         print(render(execution, cloud.history(execution["executionArn"])))
         groups = [g["GroupName"] for g in cloud.client("iam").list_groups_for_user(UserName="jane.smith")["Groups"]]
         print(f"groups now: {', '.join(groups)} (the MFA hold is released)")
+        hire_done = cloud.clock.now()
 
         banner("7. An invalid event is rejected, and nothing is created")
         users_before = len(cloud.client("iam").list_users()["Users"])
@@ -228,6 +238,9 @@ def run(args: argparse.Namespace) -> int:
             check=True,
             env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
         )
+        if args.explain_iam:
+            banner("IAM: every authorization decision of Jane's hire (the account root's own calls left out)")
+            print(cloud.authorization.report(since=hire_started, until=hire_done, include_root=False))
         banner("Where to look next")
         print("  the workflow:   statemachines/onboarding.asl.json (state NAME -> lambdas/turnstile/handlers/name.py)")
         print("  the stack:      stacks/turnstile_stack.py, configuration in config/turnstile.yaml")
@@ -250,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assembly", help="use this cdk.out instead of synthesizing with the CDK CLI")
     parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--serve", action="store_true", help="keep serving the account after the demo")
+    parser.add_argument(
+        "--explain-iam", action="store_true", help="print who was allowed or denied what, by which policy statement"
+    )
     return run(parser.parse_args(argv))
 
 

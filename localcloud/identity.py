@@ -1,8 +1,11 @@
 """Who made a request to the emulated account, as CloudTrail would name them (`userIdentity`).
 
 Resolved from the request's access key: a simulated console session (registered here, no real access key
-behind it), a role session from STS AssumeRole (Turnstile's functions run with their own role's), an IAM
-user's access key, or else the account root (the emulator's default credentials).
+behind it), an AWS service acting for one of its resources (registered here: EventBridge delivering a rule's
+event, SNS delivering to a queue), a role session from STS AssumeRole (Turnstile's functions run with their own
+role's), an IAM user's access key, or else the account root (the emulator's default credentials).
+Registered sessions may carry request-context keys of their own (`session_context`): whether MFA was used, the
+service's `aws:SourceArn`/`aws:SourceAccount`, Lambda's `lambda:SourceFunctionArn`.
 """
 
 from __future__ import annotations
@@ -17,16 +20,24 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
 _sessions: dict[str, dict[str, Any]] = {}
+_contexts: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
 
 
-def register_console_session(account: str, username: str) -> tuple[str, str]:
-    """Credentials that the emulator maps to `username` signed in to the console (CloudTrail names the user).
-    Returns (access key id, secret key); nothing is created in IAM."""
-    user = iam_backends[account]["global"].get_user(username)
+def _new_key() -> tuple[str, str]:
+    """An access key id moto recognises in a signature (20 upper-case characters) and a secret."""
     key_id = "ASIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
-    secret = secrets.token_urlsafe(30)
+    return key_id, secrets.token_urlsafe(30)
+
+
+def register_console_session(account: str, username: str, *, mfa: bool = False) -> tuple[str, str]:
+    """Credentials that the emulator maps to `username` signed in to the console (CloudTrail names the user).
+    `mfa`: the sign-in used an MFA device (`aws:MultiFactorAuthPresent`). Returns (access key id, secret key);
+    nothing is created in IAM."""
+    user = iam_backends[account]["global"].get_user(username)
+    key_id, secret = _new_key()
     with _lock:
+        _contexts[key_id] = {"aws:MultiFactorAuthPresent": mfa}
         _sessions[key_id] = {
             "type": "IAMUser",
             "principalId": user.id,
@@ -37,16 +48,40 @@ def register_console_session(account: str, username: str) -> tuple[str, str]:
             "sessionContext": {
                 "attributes": {
                     "creationDate": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "mfaAuthenticated": "false",
+                    "mfaAuthenticated": "true" if mfa else "false",
                 }
             },
         }
     return key_id, secret
 
 
+def register_service_session(account: str, service: str, source_arn: str) -> tuple[str, str]:
+    """Credentials of AWS service `service` (e.g. "events.amazonaws.com") acting for its resource `source_arn`
+    (a rule, a topic) in `account`: its calls carry `aws:SourceArn` and `aws:SourceAccount`, and only resource
+    policies can allow them. Returns (access key id, secret key)."""
+    key_id, secret = _new_key()
+    with _lock:
+        _contexts[key_id] = {"aws:SourceArn": source_arn, "aws:SourceAccount": account}
+        _sessions[key_id] = {"type": "AWSService", "invokedBy": service, "accountId": account}
+    return key_id, secret
+
+
+def add_session_context(access_key_id: str, keys: dict[str, Any]) -> None:
+    """Request-context keys every call made with this (e.g. STS) key carries, such as Lambda's
+    `lambda:SourceFunctionArn` for a function's execution-role session."""
+    with _lock:
+        _contexts.setdefault(access_key_id, {}).update(keys)
+
+
+def session_context(access_key_id: str | None) -> dict[str, Any]:
+    with _lock:
+        return dict(_contexts.get(access_key_id or "", {}))
+
+
 def forget_sessions() -> None:
     with _lock:
         _sessions.clear()
+        _contexts.clear()
 
 
 def user_identity(access_key_id: str | None, account: str) -> dict[str, Any]:
@@ -95,5 +130,7 @@ def user_identity(access_key_id: str | None, account: str) -> dict[str, Any]:
 
 def principal_arn(identity: dict[str, Any]) -> str:
     """`aws:PrincipalArn`: the role for a role session, else the caller's own ARN."""
+    if identity["type"] == "AWSService":
+        return str(identity["invokedBy"])
     issuer = (identity.get("sessionContext") or {}).get("sessionIssuer")
     return str(issuer["arn"] if identity["type"] == "AssumedRole" and issuer else identity["arn"])

@@ -1,8 +1,12 @@
 """Gap: moto's EventBridge delivers only to Logs, archives, SQS, buses and API destinations; it raises
-NotImplementedError for Lambda, Step Functions and SNS targets. Adapter: deliver those here.
+NotImplementedError for Lambda, Step Functions and SNS targets, and sends to a queue whatever its policy says.
+Adapter: deliver those here, SQS targets included.
 
-Delivery goes through the ordinary APIs (StartExecution, Invoke, Publish) as EventBridge would, honours
-Input / InputPath / InputTransformer, and sends what cannot be delivered to the target's dead-letter queue.
+Delivery goes through the ordinary APIs (StartExecution, Invoke, Publish, SendMessage) as EventBridge would:
+as `events.amazonaws.com` acting for the rule (`aws:SourceArn`), so the function, topic or queue policy must allow
+it; a state machine is started as the target's RoleArn, which must trust EventBridge. It honours Input /
+InputPath / InputTransformer, and sends what cannot be delivered to the target's dead-letter queue (if the
+queue's policy lets EventBridge send to it; else, as EventBridge does, the event is dropped).
 Also: moto matches every event against a scheduled rule (its empty pattern); on AWS it matches none.
 """
 
@@ -14,13 +18,16 @@ import json
 import uuid
 from typing import Any
 
-import boto3
 from moto.events.models import Rule
 from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
 
+from . import authorization
+
 _original_send = Rule.send_to_targets
-HANDLED_SERVICES = {"states", "lambda", "sns"}
+HANDLED_SERVICES = {"states", "lambda", "sns", "sqs"}
+SERVICE = "events.amazonaws.com"
+DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "KMSAccessDenied"}
 
 
 def envelope(event: dict[str, Any], account: str, region: str) -> dict[str, Any]:
@@ -60,43 +67,72 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
     return json.dumps(event)
 
 
-def deliver(target: dict[str, Any], payload: str) -> str:
+def deliver(target: dict[str, Any], payload: str, rule_arn: str, account: str) -> str:
+    """Deliver `payload` to `target` as EventBridge does for rule `rule_arn` of `account`."""
     arn = parse_arn(target["Arn"])
+    events = authorization.active()
     if arn.service == "states":
-        sfn = boto3.client("stepfunctions", region_name=arn.region)
+        if not target.get("RoleArn") and events.deciding:
+            raise PermissionError(f"{rule_arn}: a Step Functions target needs a RoleArn for EventBridge to use")
+        credentials = (
+            events.assume_role(
+                target["RoleArn"], service=SERVICE, source_arn=rule_arn, source_account=account, session_name="events"
+            )
+            if target.get("RoleArn")
+            else {}
+        )
+        sfn = events.client("stepfunctions", arn.region, credentials)
         return str(
             sfn.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=payload)["executionArn"]
         )
+
+    def client(api: str) -> Any:
+        return events.service_client(api, arn.region, service=SERVICE, source_arn=rule_arn, source_account=account)
+
     if arn.service == "lambda":
-        boto3.client("lambda", region_name=arn.region).invoke(
-            FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode()
-        )
+        client("lambda").invoke(FunctionName=target["Arn"], InvocationType="Event", Payload=payload.encode())
         return target["Arn"]
     if arn.service == "sqs":
-        sqs = boto3.client("sqs", region_name=arn.region)
-        url = sqs.get_queue_url(QueueName=arn.resource_id, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
-        return str(sqs.send_message(QueueUrl=url, MessageBody=payload)["MessageId"])
-    boto3.client("sns", region_name=arn.region).publish(TopicArn=target["Arn"], Message=payload)
+        group = target.get("SqsParameters", {}).get("MessageGroupId")
+        extra = {"MessageGroupId": group} if group else {}
+        return str(client("sqs").send_message(QueueUrl=_queue_url(arn), MessageBody=payload, **extra)["MessageId"])
+    client("sns").publish(TopicArn=target["Arn"], Message=payload)
     return target["Arn"]
 
 
-def _dead_letter(target: dict[str, Any], payload: str, error: Exception) -> None:
+def _queue_url(arn: Any) -> str:
+    return f"https://sqs.{arn.region}.amazonaws.com/{arn.account}/{arn.resource_id}"
+
+
+def _refused(error: Exception) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return isinstance(error, PermissionError) or code in DENIED
+
+
+def _dead_letter(target: dict[str, Any], payload: str, error: Exception, rule_arn: str, account: str) -> None:
     queue_arn = target.get("DeadLetterConfig", {}).get("Arn")
     if not queue_arn:
+        if _refused(error):
+            return  # EventBridge drops what it may not deliver and has no dead-letter queue for
         raise error
     arn = parse_arn(queue_arn)
-    sqs = boto3.client("sqs", region_name=arn.region)
-    url = sqs.get_queue_url(QueueName=arn.resource_id, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
-    sqs.send_message(
-        QueueUrl=url,
-        MessageBody=payload,
-        MessageAttributes={
-            "ERROR_CODE": {"DataType": "String", "StringValue": type(error).__name__},
-            "ERROR_MESSAGE": {"DataType": "String", "StringValue": str(error)[:1000]},
-            "RULE_ARN": {"DataType": "String", "StringValue": target.get("RuleArn", "")},
-            "TARGET_ARN": {"DataType": "String", "StringValue": target["Arn"]},
-        },
+    sqs = authorization.active().service_client(
+        "sqs", arn.region, service=SERVICE, source_arn=rule_arn, source_account=account
     )
+    try:
+        sqs.send_message(
+            QueueUrl=_queue_url(arn),
+            MessageBody=payload,
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": type(error).__name__},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": str(error)[:1000]},
+                "RULE_ARN": {"DataType": "String", "StringValue": rule_arn},
+                "TARGET_ARN": {"DataType": "String", "StringValue": target["Arn"]},
+            },
+        )
+    except Exception as refused:  # the dead-letter queue's policy refuses EventBridge: the event is dropped
+        if not _refused(refused):
+            raise
 
 
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
@@ -116,9 +152,9 @@ def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input:
             continue
         payload = target_input(target, event)
         try:
-            deliver(target, payload)
+            deliver(target, payload, self.arn, self.account_id)
         except Exception as error:  # EventBridge's behaviour: failed deliveries go to the DLQ
-            _dead_letter({**target, "RuleArn": self.arn}, payload, error)
+            _dead_letter(target, payload, error, self.arn, self.account_id)
 
 
 def fire_schedule(rule: Rule, when: dt.datetime) -> list[str]:
@@ -134,7 +170,7 @@ def fire_schedule(rule: Rule, when: dt.datetime) -> list[str]:
         "resources": [rule.arn],
         "detail": {},
     }
-    return [deliver(target, target_input(target, event)) for target in rule.targets]
+    return [deliver(target, target_input(target, event), rule.arn, rule.account_id) for target in rule.targets]
 
 
 def install() -> None:

@@ -9,6 +9,7 @@ they print and log is written to the function's log group, as Lambda does.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import importlib.util
 import io
@@ -27,10 +28,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3
 from moto.awslambda.models import LambdaFunction
 
+from .. import identity
+from . import authorization
+
 _original_invoke = LambdaFunction._invoke_lambda
+CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
 _lock = threading.RLock()
 
 
@@ -123,6 +127,11 @@ class InProcessRuntime:
             event = json.loads(event or "{}")
         if (action := self._before.pop(function.function_name, None)) is not None:
             action(event)
+        try:
+            self._role_credentials(function)
+        except authorization.AccessDenied as denied:  # the role's trust policy does not let Lambda assume it
+            error = {"errorMessage": CANNOT_ASSUME, "errorType": "AccessDeniedException"}
+            return json.dumps(error), True, str(denied)
         buffer = io.StringIO()
         errored = False
         with _lock, self._environment(function), contextlib.redirect_stdout(buffer):
@@ -145,9 +154,23 @@ class InProcessRuntime:
                     }
                 )
         output = buffer.getvalue()
-        function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
-        function.save_logs(output or "(no output)")
+        if self._may_log(function):
+            function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
+            function.save_logs(output or "(no output)")
         return payload, errored, output
+
+    def _may_log(self, function: LambdaFunction) -> bool:
+        """Lambda writes the function's logs as its execution role: without logs:CreateLogStream and
+        logs:PutLogEvents (and logs:CreateLogGroup for a missing group) they are lost (AWS Lambda Developer Guide,
+        "Sending Lambda function logs to CloudWatch Logs")."""
+        group = function.logs_group_name
+        arn = f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"
+        stream = f"{arn}:log-stream:{dt.datetime.now(dt.UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        needs = [("logs:CreateLogStream", stream), ("logs:PutLogEvents", stream)]
+        if group not in function.logs_backend.groups:
+            needs.insert(0, ("logs:CreateLogGroup", arn))
+        key = self._role_credentials(function)["AWS_ACCESS_KEY_ID"]
+        return authorization.active().allows(key, function.account_id, needs, "Lambda writes the function's logs")
 
     @contextlib.contextmanager
     def _environment(self, function: LambdaFunction) -> Iterator[None]:
@@ -169,18 +192,25 @@ class InProcessRuntime:
             yield
 
     def _role_credentials(self, function: LambdaFunction) -> dict[str, str]:
-        """Lambda's: a session of the function's execution role, so its calls carry that role's identity."""
+        """Lambda's: a session of the function's execution role, so its calls carry that role's identity.
+        Lambda assumes it as `lambda.amazonaws.com` (the trust policy must allow that service), for the function
+        (`aws:SourceArn`/`aws:SourceAccount`); the function's calls carry `lambda:SourceFunctionArn` (AWS Lambda
+        Developer Guide, "Using source function ARN to control function access behavior")."""
         if function.function_arn not in self._credentials:
-            sts = boto3.session.Session(
-                aws_access_key_id="local",
-                aws_secret_access_key="local",  # noqa: S106
-                region_name=function.region,
-            ).client("sts")
-            creds = sts.assume_role(RoleArn=function.role, RoleSessionName=function.function_name[:64])["Credentials"]
+            creds = authorization.active().assume_role(
+                function.role,
+                service="lambda.amazonaws.com",
+                source_arn=function.function_arn,
+                source_account=function.account_id,
+                session_name=function.function_name[:64],
+            )
+            identity.add_session_context(
+                creds["aws_access_key_id"], {"lambda:SourceFunctionArn": function.function_arn}
+            )
             self._credentials[function.function_arn] = {
-                "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": creds["SessionToken"],
+                "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
+                "AWS_SESSION_TOKEN": creds["aws_session_token"],
             }
         return self._credentials[function.function_arn]
 

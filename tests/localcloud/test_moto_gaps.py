@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import io
 import json
+import math
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -32,14 +33,29 @@ def handler(event, context):
         raise RuntimeError("asked to fail")
     return {"echo": event, "region": os.environ["AWS_REGION"], "custom": os.environ.get("CUSTOM")}
 """
-ROLE_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
+
+
+def trusting(service: str) -> str:
+    """A trust policy letting AWS service `service` assume the role."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+ROLE_POLICY = trusting("lambda.amazonaws.com")
+
+
+def let_service_send(url: str, service: str, source_arn: str) -> None:
+    """The queue policy AWS requires for `service` (EventBridge, SNS) to deliver to the queue for `source_arn`."""
+    arn = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
     }
-)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
 
 
 @pytest.fixture
@@ -53,12 +69,18 @@ def client(service: str) -> Any:
     return boto3.client(service, region_name=REGION)
 
 
-def make_function(name: str = "echo") -> str:
+def make_function(name: str = "echo", logging: dict[str, str] | None = None) -> str:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app/__init__.py", "")
         archive.writestr("app/main.py", HANDLER)
     role = client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    logs = {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}
+    client("iam").put_role_policy(  # what Lambda needs to write the function's logs as its role
+        RoleName=f"{name}-role",
+        PolicyName="logs",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{**logs, "Resource": "*"}]}),
+    )
     return str(
         client("lambda").create_function(
             FunctionName=name,
@@ -67,6 +89,7 @@ def make_function(name: str = "echo") -> str:
             Handler="app.main.handler",
             Code={"ZipFile": buffer.getvalue()},
             Environment={"Variables": {"CUSTOM": "yes"}},
+            **({"LoggingConfig": logging} if logging else {}),
         )["FunctionArn"]
     )
 
@@ -85,6 +108,22 @@ def test_adapter_runs_the_deployed_code_with_its_environment_and_logs(cloud: Loc
     failed = client("lambda").invoke(FunctionName="echo", Payload=json.dumps({"fail": True}).encode())
     assert failed["FunctionError"] and json.loads(failed["Payload"].read())["errorType"] == "RuntimeError"
     assert any('seen {"a": 1}' in m for m in cloud.log_messages())
+
+
+def test_gap_moto_ignores_a_functions_logging_config(raw_moto: None) -> None:
+    from moto.awslambda.models import lambda_backends
+
+    make_function(logging={"LogGroup": "custom"})
+    assert lambda_backends["123456789012"][REGION].get_function("echo").logs_group_name == "/aws/lambda/echo"
+
+
+def test_adapter_writes_to_the_configured_log_group(cloud: LocalCloud) -> None:
+    client("logs").create_log_group(logGroupName="custom")
+    make_function(logging={"LogGroup": "custom"})
+    client("lambda").invoke(FunctionName="echo", Payload=json.dumps({"to": "custom"}).encode())
+    [stream] = client("logs").describe_log_streams(logGroupName="custom")["logStreams"]
+    events = client("logs").get_log_events(logGroupName="custom", logStreamName=stream["logStreamName"])["events"]
+    assert any('seen {"to": "custom"}' in e["message"] for e in events)
 
 
 def test_a_handlers_environment_is_seen_only_by_its_own_thread(cloud: LocalCloud) -> None:
@@ -129,7 +168,23 @@ def test_adapter_delivers_with_input_path_and_dead_letters_failures(cloud: Local
     arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]  # noqa: E731
     topic = sns.create_topic(Name="t")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn(inbox), Attributes={"RawMessageDelivery": "true"})
-    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["x"]}))
+    rule = events.put_rule(Name="r", EventPattern=json.dumps({"source": ["x"]}))["RuleArn"]
+    # What AWS requires: the topic and queues let the services deliver; EventBridge starts executions as a role.
+    publish = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish"}
+    sns.set_topic_attributes(
+        TopicArn=topic,
+        AttributeName="Policy",
+        AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": [{**publish, "Resource": topic}]}),
+    )
+    let_service_send(inbox, "sns.amazonaws.com", topic)
+    let_service_send(dlq, "events.amazonaws.com", rule)
+    starter = client("iam").create_role(RoleName="starter", AssumeRolePolicyDocument=trusting("events.amazonaws.com"))
+    start = {"Effect": "Allow", "Action": "states:StartExecution", "Resource": "*"}
+    client("iam").put_role_policy(
+        RoleName="starter",
+        PolicyName="start",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [start]}),
+    )
     events.put_targets(
         Rule="r",
         Targets=[
@@ -137,6 +192,7 @@ def test_adapter_delivers_with_input_path_and_dead_letters_failures(cloud: Local
             {
                 "Id": "gone",
                 "Arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:missing",
+                "RoleArn": starter["Role"]["Arn"],
                 "DeadLetterConfig": {"Arn": arn(dlq)},
             },
         ],
@@ -351,6 +407,26 @@ def test_adapter_keeps_user_permissions_boundaries(cloud: LocalCloud) -> None:
     assert "PermissionsBoundary" not in iam.list_users()["Users"][0]
 
 
+# CloudWatch Logs ----------------------------------------------------------------------------------------
+LOG_GROUP_TEMPLATE = {
+    "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/aws/lambda/f"}}},
+    "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Logs", "Arn"]}}},
+}
+
+
+def log_group_arn_output() -> str:
+    client("cloudformation").create_stack(StackName="s", TemplateBody=json.dumps(LOG_GROUP_TEMPLATE))
+    return str(client("cloudformation").describe_stacks(StackName="s")["Stacks"][0]["Outputs"][0]["OutputValue"])
+
+
+def test_gap_moto_log_group_arn_lacks_the_streams_wildcard(raw_moto: None) -> None:
+    assert log_group_arn_output() == f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/f"
+
+
+def test_adapter_log_group_arn_ends_with_the_streams_wildcard(cloud: LocalCloud) -> None:
+    assert log_group_arn_output() == f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/f:*"
+
+
 # SSM public parameters ----------------------------------------------------------------------------------
 def test_gap_moto_refuses_parameters_under_aws(raw_moto: None) -> None:
     with pytest.raises(ClientError, match="reserved parameter"):
@@ -394,8 +470,14 @@ def test_adapter_skips_waits_and_backoffs_on_the_virtual_clock(cloud: LocalCloud
             },
         },
     }
-    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
-    client("stepfunctions").create_state_machine(name="m", definition=json.dumps(definition), roleArn=role)
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
+    client("iam").put_role_policy(
+        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+    )
+    client("stepfunctions").create_state_machine(
+        name="m", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+    )
     before = cloud.clock.now()
     result = run_machine()
     assert result["status"] == "FAILED" and result["error"] == "RuntimeError"
@@ -445,8 +527,9 @@ def recorder() -> str:
     sqs = client("sqs")
     url = sqs.create_queue(QueueName="trail")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    client("events").put_rule(Name="iam", EventPattern=json.dumps({"source": ["aws.iam"]}))
+    rule = client("events").put_rule(Name="iam", EventPattern=json.dumps({"source": ["aws.iam"]}))["RuleArn"]
     client("events").put_targets(Rule="iam", Targets=[{"Id": "q", "Arn": arn}])
+    let_service_send(url, "events.amazonaws.com", rule)
     return str(url)
 
 
@@ -476,15 +559,21 @@ def test_adapter_emits_cloudtrail_events_with_identity_and_without_secrets(cloud
     assert details[0]["responseElements"]["user"]["userName"] == "u"
     assert details[1]["requestParameters"] == {"userName": "u"} and "Pass-word" not in json.dumps(bodies)
     assert details[2]["errorCode"] == "EntityAlreadyExists" and details[2]["responseElements"] is None
+    own_device = {"Effect": "Allow", "Action": "iam:CreateVirtualMFADevice", "Resource": "arn:aws:iam::*:mfa/u"}
+    iam.put_user_policy(
+        UserName="u", PolicyName="mfa", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [own_device]})
+    )
     console = cloud.console_session("u").client("iam")
     console.create_virtual_mfa_device(VirtualMFADeviceName="u")
     cloud.settle()
-    [last] = [json.loads(m["Body"])["detail"] for m in client("sqs").receive_message(QueueUrl=url)["Messages"]]
+    later = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    [last] = [d for m in later if (d := json.loads(m["Body"])["detail"])["eventName"] == "CreateVirtualMFADevice"]
     assert last["userIdentity"]["type"] == "IAMUser" and last["userIdentity"]["userName"] == "u"
     assert "base32StringSeed" not in json.dumps(last)
 
 
-# Secret resource policies -------------------------------------------------------------------------------
+# Authorization --------------------------------------------------------------------------------------------
+# The adapter (localcloud/adapters/authorization.py and its service paths) is proved in test_authorization.py.
 DENY_ALL_BUT_READER = json.dumps(
     {
         "Version": "2012-10-17",
@@ -501,6 +590,30 @@ DENY_ALL_BUT_READER = json.dumps(
 )
 
 
+def raw_role_session(name: str) -> boto3.session.Session:
+    """A session of a new role that has no policy, and whose trust policy does not even name the caller."""
+    arn = client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trusting("ec2.amazonaws.com"))["Role"]
+    credentials = client("sts").assume_role(RoleArn=arn["Arn"], RoleSessionName=name)["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
+def test_gap_moto_authorizes_through_a_hook_that_allows_everything() -> None:
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.responses import BaseResponse
+
+    from localcloud.adapters import authorization
+
+    assert "self._authenticate_and_authorize_normal_action(resource)" in inspect.getsource(BaseResponse.call_action)
+    assert ActionAuthenticatorMixin._authenticate_and_authorize_normal_action is authorization._original_normal
+    assert math.isinf(settings.INITIAL_NO_AUTH_ACTION_COUNT)  # moto's own (partial) IAM simulation is off
+
+
 def test_gap_moto_does_not_evaluate_secret_resource_policies(raw_moto: None) -> None:
     sm = client("secretsmanager")
     sm.create_secret(Name="s", SecretString="v")
@@ -508,19 +621,58 @@ def test_gap_moto_does_not_evaluate_secret_resource_policies(raw_moto: None) -> 
     assert sm.get_secret_value(SecretId="s")["SecretString"] == "v"
 
 
-def test_adapter_applies_explicit_denies_to_the_caller(cloud: LocalCloud) -> None:
-    sm = client("secretsmanager")
-    sm.create_secret(Name="s", SecretString="v")
-    sm.put_resource_policy(SecretId="s", ResourcePolicy=DENY_ALL_BUT_READER)
-    with pytest.raises(ClientError, match=r"AccessDenied.*explicit deny"):
-        sm.get_secret_value(SecretId="s")
-    for name in ("reader", "other"):
-        client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=ROLE_POLICY)
-    reader = cloud.role_session("arn:aws:iam::123456789012:role/reader").client("secretsmanager")
-    assert reader.get_secret_value(SecretId="s")["SecretString"] == "v"
-    other = cloud.role_session("arn:aws:iam::123456789012:role/other").client("secretsmanager")
-    with pytest.raises(ClientError, match="AccessDenied"):
-        other.get_secret_value(SecretId="s")
+def test_gap_moto_lets_a_role_without_policies_do_anything(raw_moto: None) -> None:
+    """Identity policies, key policies, KMS via DynamoDB/SNS, bus policies and trust policies: none is checked."""
+    key = client("kms").create_key(
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": []})  # a key policy that allows nobody
+    )["KeyMetadata"]["Arn"]
+    client("dynamodb").create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key},
+    )
+    topic = client("sns").create_topic(Name="t", Attributes={"KmsMasterKeyId": key})["TopicArn"]
+    client("events").create_event_bus(Name="hr")
+    nobody = raw_role_session("nobody")
+
+    assert nobody.client("iam").list_users()["Users"] == []
+    nobody.client("dynamodb").put_item(TableName="t", Item={"pk": {"S": "x"}})
+    nobody.client("sns").publish(TopicArn=topic, Message="m")
+    nobody.client("kms").describe_key(KeyId=key)
+    entry = {"EventBusName": "hr", "Source": "s", "DetailType": "d", "Detail": "{}"}
+    assert nobody.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+
+def test_gap_moto_delivers_to_queues_whatever_their_policy(raw_moto: None) -> None:
+    sqs, sns, events = client("sqs"), client("sns"), client("events")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["x"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": arn}])
+    sns.publish(TopicArn=topic, Message="from sns")
+    events.put_events(Entries=[{"Source": "x", "DetailType": "d", "Detail": "{}"}])
+    assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 2
+
+
+def test_gap_moto_accepts_a_function_role_lambda_cannot_assume(raw_moto: None) -> None:
+    """AWS refuses it: "The role defined for the function cannot be assumed by Lambda"."""
+    role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=trusting("ec2.amazonaws.com"))
+    client("lambda").create_function(
+        FunctionName="f", Runtime="python3.13", Role=role["Role"]["Arn"], Handler="h.h", Code={"ZipFile": b"x"}
+    )
+
+
+def test_gap_moto_interpreter_calls_services_with_a_made_up_key() -> None:
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from localcloud.adapters import state_machine_roles
+
+    assert 'aws_access_key_id="ak"' in inspect.getsource(state_machine_roles._original_client_for)
+    assert boto_client.boto_client_for is state_machine_roles._original_client_for
 
 
 # Scheduled rules ----------------------------------------------------------------------------------------
@@ -528,8 +680,9 @@ def scheduled_rule_with_queue() -> str:
     sqs = client("sqs")
     url = sqs.create_queue(QueueName="tick")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    client("events").put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+    rule = client("events").put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")["RuleArn"]
     client("events").put_targets(Rule="hourly", Targets=[{"Id": "q", "Arn": arn}])
+    let_service_send(url, "events.amazonaws.com", rule)
     return str(url)
 
 
