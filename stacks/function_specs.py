@@ -57,6 +57,14 @@ class FunctionSpec:
     invoked_async: bool = False  # invoked by EventBridge: its own failures go to an on-failure queue (SendMessage)
 
 
+IAM_READS = ("iam:Get", "iam:List", "iam:Simulate")
+
+
+def writes_iam(spec: FunctionSpec) -> bool:
+    """Whether the function changes IAM (its concurrency is then bounded: IAM's request rate is account-wide)."""
+    return any(a.startswith("iam:") and not a.startswith(IAM_READS) for grant in spec.grants for a in grant.actions)
+
+
 def handler_of(name: str) -> str:
     """`CreateLoginProfile` -> `turnstile.handlers.create_login_profile.handler`."""
     module = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

@@ -14,9 +14,8 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from .errors import TransientAwsError
 
 # The SDK's "standard" mode retries what botocore classifies as throttling or transient (each service's modelled
-# retryable errors, 5xx, 429, timeouts) with exponential backoff and full jitter.
-MAX_ATTEMPTS = 5
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, connect_timeout=5, read_timeout=20)
+# retryable errors, 5xx, 429, timeouts) with exponential backoff and full jitter: 5 retries, 6 attempts in all.
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
 # IAM's ConcurrentModification ("multiple requests to change this object were submitted simultaneously ... submit
 # your request again", IAM API reference, Common Errors) is not modelled as retryable, but is transient.
 TRANSIENT_BEYOND_BOTOCORE = frozenset({"ConcurrentModification", "ConcurrentModificationException"})
@@ -67,5 +66,5 @@ def transient_errors_as_typed() -> Iterator[None]:
     except (ClientError, ConnectionError, HTTPClientError) as error:
         if is_transient(error):
             code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
-            raise TransientAwsError(f"{code} after {MAX_ATTEMPTS} attempts") from error
+            raise TransientAwsError(f"{code}, still, after the SDK's retries") from error
         raise

@@ -163,6 +163,10 @@ class LambdaSettings(_Strict):
     # the version pinned in requirements.lock so that what is tested is what runs.
     powertools_version: str = Field("3.37.0", pattern=r"^\d+\.\d+\.\d+$")
     architecture: str = Field("arm64", pattern=r"^(arm64|x86_64)$")
+    # Reserved concurrency of each function that writes to IAM: what bounds IAM calls in flight when a burst of
+    # hires arrives (IAM's request rate is account-wide). null: no reservation (an account whose Lambda
+    # concurrency quota is below 100 plus the reservations cannot deploy any; see the README's "Bursts").
+    iam_write_concurrency: int | None = Field(2, ge=1, le=50)
 
     @property
     def powertools_layer_parameter(self) -> str:

@@ -16,7 +16,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 
-from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions
+from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions, writes_iam
 from . import arns
 from .directory import Directory
 from .storage import Storage
@@ -125,6 +125,7 @@ class FunctionFactory(Construct):
             log_group=log_group,
             environment=self._environment_of(name, spec),
             on_failure=destinations.SqsDestination(on_failure) if on_failure else None,
+            reserved_concurrent_executions=self._config.lambdas.iam_write_concurrency if writes_iam(spec) else None,
             retry_attempts=2 if on_failure else None,
         )
         self.functions[name] = function

@@ -12,16 +12,27 @@ from typing import Any
 
 STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
-# Retried: Lambda's own transient failures, and TransientAwsError — what the SDK's standard retry mode gave up on
-# (lambdas/turnstile/aws.py). Backoff 2, 4, 8 … capped at 60 s, with full jitter: six attempts over about two
-# minutes, on top of the SDK's five. Everything else is caught by the state's Catch.
+# Retried, all with full jitter:
+# - a function at its concurrency limit (Lambda.TooManyRequestsException): reserved concurrency is what bounds IAM
+#   calls in flight during a burst of hires, so waiting for a slot is normal and patient - up to 20 tries, 1 s
+#   doubling to a 30 s cap: at most about 8 minutes, half that on average;
+# - Lambda's own transient failures, and TransientAwsError - what the SDK's standard retry mode gave up on
+#   (lambdas/turnstile/aws.py): 2, 4, 8 ... capped at 60 s, six attempts over about two minutes.
+# Everything else is caught by the state's Catch.
 STANDARD_RETRY: list[dict[str, Any]] = [
+    {
+        "ErrorEquals": ["Lambda.TooManyRequestsException"],
+        "IntervalSeconds": 1,
+        "MaxAttempts": 20,
+        "BackoffRate": 2,
+        "MaxDelaySeconds": 30,
+        "JitterStrategy": "FULL",
+    },
     {
         "ErrorEquals": [
             "Lambda.ServiceException",
             "Lambda.AWSLambdaException",
             "Lambda.SdkClientException",
-            "Lambda.TooManyRequestsException",
             "TransientAwsError",
         ],
         "IntervalSeconds": 2,
@@ -29,7 +40,7 @@ STANDARD_RETRY: list[dict[str, Any]] = [
         "BackoffRate": 2,
         "MaxDelaySeconds": 60,
         "JitterStrategy": "FULL",
-    }
+    },
 ]
 
 

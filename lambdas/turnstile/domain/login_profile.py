@@ -61,8 +61,10 @@ def ensure_login_profile(iam: Any, sm: Any, hire: Hire, policy: PasswordPolicy, 
         if error_code(error) != "EntityAlreadyExists":
             raise
         iam.update_login_profile(UserName=hire.username, Password=password, PasswordResetRequired=True)
-    # AWS requires naming the version a label leaves when it is attached elsewhere.
-    previous = [v for v, labels in ((existing or {}).get("VersionIdsToStages") or {}).items() if APPLIED in labels]
+    # AWS requires naming the version a label leaves when it is attached elsewhere (read now: writing the new
+    # version may have moved labels).
+    now = secrets_store.describe(sm, name) or {}
+    previous = [v for v, labels in (now.get("VersionIdsToStages") or {}).items() if APPLIED in labels and v != version]
     moved_from = {"RemoveFromVersionId": previous[0]} if previous else {}
     sm.update_secret_version_stage(SecretId=name, VersionStage=APPLIED, MoveToVersionId=version, **moved_from)
     return LoginProfileResult(secret_arn=arn, created=True)

@@ -14,7 +14,7 @@ from ..settings import settings
 
 
 def _attribute(attributes: Any, name: str) -> str:
-    found = attributes.get(name)
+    found = attributes[name]  # Powertools wraps the value on [] (not on .get()); None when absent
     return str(found.string_value) if found and found.string_value else ""
 
 
