@@ -25,6 +25,7 @@ from .adapters import (
     eventbridge_entries,
     eventbridge_targets,
     execution_events,
+    execution_input_limit,
     execution_stops,
     faults,
     function_logging,
@@ -37,6 +38,7 @@ from .adapters import (
     mfa_codes,
     secret_rules,
     sns_deliveries,
+    sqs_event_sources,
     state_machine_roles,
     state_machines,
     unknown_actions,
@@ -124,7 +126,7 @@ class LocalCloud:
         cfn_resources.install()
         state_machines.install()
         eventbridge_targets.install()
-        clock.install(self.clock)
+        clock.install(self.clock, retry_wait=self.runtime.wait_after_throttle)
         login_profiles.install()
         user_boundaries.install()
         mfa_codes.install()
@@ -138,10 +140,12 @@ class LocalCloud:
         cloudtrail.install(self.cloudtrail)
         execution_events.install(self.cloudtrail)
         execution_stops.install()
+        execution_input_limit.install()
         lambda_runtime.install(self.runtime)
-        lambda_async.install(self.runtime._role_credentials)
+        lambda_async.install(self.runtime.role_credentials)
         state_machine_roles.install()
         sns_deliveries.install()
+        sqs_event_sources.install()
         log_group_arns.install()
         function_logging.install()
         iam_authorization.install(self.authorization)
@@ -157,6 +161,7 @@ class LocalCloud:
                 unknown_actions.uninstall()
             if self.cloudtrail is not None:
                 self.cloudtrail.close()
+            execution_input_limit.uninstall()
             execution_stops.uninstall()
             execution_events.uninstall()
             iam_authorization.uninstall()
@@ -266,6 +271,20 @@ class LocalCloud:
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             aws_session_token="console-session",  # noqa: S106 - a local marker, not a credential
+            region_name=self.region,
+        )
+
+    def function_session(self, function_name: str) -> boto3.session.Session:
+        """The session a deployed function runs with (its execution role, as Lambda assumes it): to try, in a
+        test, what that role may and may not do outside the function's own code."""
+        from moto.awslambda.models import lambda_backends
+
+        function = lambda_backends[self.account][self.region].get_function(function_name)
+        creds = self.runtime.role_credentials(function)
+        return boto3.session.Session(
+            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=creds["AWS_SESSION_TOKEN"],
             region_name=self.region,
         )
 

@@ -1,7 +1,9 @@
 """Gap: moto's Step Functions interpreter sleeps in real time for Wait states and Retry back-offs (and so do
 the SDK's own retry back-offs in the functions it runs). Adapter: a controllable clock. Waits and back-offs
 advance it instead of sleeping, so a 7-day deadline, a 90-day key age or a throttled call's six retries run in
-milliseconds; `advance()` moves it by hand.
+milliseconds; `advance()` moves it by hand. One back-off waits in real time: a retry after Lambda throttled the
+invocation (the function at its reserved concurrency) waits for another invocation to finish, which the clock
+cannot skip (`retry_wait`, given by the Lambda runtime).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time as real_time
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,14 +41,20 @@ class Clock:
             self.skipped.append(seconds)
 
 
-def install(clock: Clock) -> None:
+def install(clock: Clock, retry_wait: Callable[[float], bool] = lambda seconds: False) -> None:
+    """`retry_wait(seconds)` is tried first for every Step Functions retry back-off: True if it waited."""
+
     def _wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
         clock.advance(wait_seconds)
 
+    def _retry_back_off(seconds: float) -> None:
+        if not retry_wait(seconds):
+            clock.advance(seconds)
+
     WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
-    virtual = SimpleNamespace(sleep=clock.advance, time=real_time.time)
-    retrier_decl.time = virtual  # type: ignore[assignment]
-    botocore.endpoint.time = virtual  # type: ignore[assignment]  # the SDK's retry back-off sleeps here
+    retrier_decl.time = SimpleNamespace(sleep=_retry_back_off, time=real_time.time)  # type: ignore[assignment]
+    # the SDK's retry back-off sleeps here
+    botocore.endpoint.time = SimpleNamespace(sleep=clock.advance, time=real_time.time)  # type: ignore[assignment]
 
 
 def uninstall() -> None:

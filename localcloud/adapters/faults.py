@@ -91,6 +91,22 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._recording: list[Call] | None = None
+        self.in_flight: dict[str, int] = {}  # per service: requests being answered right now
+        self.peak_in_flight: dict[str, int] = {}  # per service: the most answered at once, since the last reset
+
+    def reset_peaks(self) -> None:
+        with self._lock:
+            self.peak_in_flight = dict(self.in_flight)
+
+    def _enter(self, service: str) -> None:
+        with self._lock:
+            now = self.in_flight[service] = self.in_flight.get(service, 0) + 1
+            if now > self.peak_in_flight.get(service, 0):
+                self.peak_in_flight[service] = now
+
+    def _leave(self, service: str) -> None:
+        with self._lock:
+            self.in_flight[service] -= 1
 
     def inject(
         self,
@@ -174,13 +190,19 @@ def install(faults: Faults) -> None:
     def call_action(self: BaseResponse) -> Any:
         service = getattr(self, "boto3_service_name", None)
         action = self._get_action() if service and service != "core" else None
-        if action and faults.watching(service, action):  # type: ignore[arg-type]
-            call = Call(caller_of(self), str(service), action, params_of(self))
-            fault = faults._check(call)
-            if fault is not None:
-                status, headers, body = serialize_quietly(self, InjectedFault(fault.code, fault.message))
-                return SERVER_ERRORS.get(fault.code, status), headers, body
-        return _original_call_action(self)
+        if not action:
+            return _original_call_action(self)
+        faults._enter(str(service))
+        try:
+            if faults.watching(str(service), action):
+                call = Call(caller_of(self), str(service), action, params_of(self))
+                fault = faults._check(call)
+                if fault is not None:
+                    status, headers, body = serialize_quietly(self, InjectedFault(fault.code, fault.message))
+                    return SERVER_ERRORS.get(fault.code, status), headers, body
+            return _original_call_action(self)
+        finally:
+            faults._leave(str(service))
 
     setattr(BaseResponse, "call_action", call_action)  # noqa: B010 - monkeypatching moto, on purpose
 

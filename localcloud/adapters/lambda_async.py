@@ -18,6 +18,7 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.common_models import CloudFormationModel
 from moto.utilities.arns import parse_arn
 
+from . import lambda_runtime
 from .cfn_resources import _Applied
 
 _original_invoke = LambdaFunction.invoke
@@ -60,7 +61,8 @@ def install(credentials_of: Callable[[LambdaFunction], dict[str, str]]) -> None:
             return _original_invoke(self, body, request_headers, response_headers)
         retries, destination = _settings(self)
         for _attempt in range(retries + 1):
-            result, errored, _logs = self._invoke_lambda(event=body or "{}")  # the runtime parses JSON strings
+            with lambda_runtime.asynchronous():  # queued by Lambda: waits for a container, never throttled
+                result, errored, _logs = self._invoke_lambda(event=body or "{}")  # the runtime parses JSON strings
             if not errored:
                 return result
         if destination is not None:

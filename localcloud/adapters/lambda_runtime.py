@@ -1,9 +1,12 @@
 """Gap: moto runs Lambda code only in Docker. Adapter: run the deployed asset in this process.
 
-Each function gets its own copy of its code package, imported under a private module name (its
-"container"), so module-level state and cached settings never leak between functions. Invocations
-are serialised and run with exactly the function's environment, like one warm container each; what
-they print and log is written to the function's log group, as Lambda does.
+Each function runs in "containers": copies of its code package imported under private module names, so
+module-level state and cached settings never leak between functions or between concurrent invocations. A
+container runs one invocation at a time; concurrent invocations get more containers, as Lambda scales, up to the
+function's reserved concurrency: beyond it a synchronous invocation is throttled (Step Functions sees
+`Lambda.TooManyRequestsException`) and an asynchronous one waits for a container, as Lambda queues it. Each
+invocation runs with exactly the function's environment, and what it prints and logs is written to the
+function's log group, as Lambda does.
 """
 
 from __future__ import annotations
@@ -29,13 +32,62 @@ from types import ModuleType
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.state.exec import execute_state
 
 from .. import identity
 from . import authorization
 
 _original_invoke = LambdaFunction._invoke_lambda
 CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
-_lock = threading.RLock()
+# Containers per function when nothing is reserved (the account's unreserved concurrency, scaled down: each
+# container is a full import of the function's code).
+UNRESERVED_CONTAINERS = 32
+THROTTLED = "Lambda.TooManyRequestsException"
+_invocation = threading.local()  # per thread: the invocation's output buffer, and whether it was asynchronous
+
+
+class TaskThread(threading.Thread):
+    """moto's Step Functions runs each task attempt in a thread of its own (for TimeoutSeconds), while the retrier
+    runs in the execution's thread: the attempt's thread remembers that one, whose back-off waits after a throttle."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execution_thread = threading.current_thread()
+
+
+class ThreadOutput(io.TextIOBase):
+    """sys.stdout (and the functions' log handlers) for every thread: what an invoking thread writes goes to its
+    invocation's log, everything else where it always went."""
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+
+    def write(self, text: str) -> int:
+        buffer = getattr(_invocation, "buffer", None)
+        return int((buffer if buffer is not None else self.base).write(text))
+
+    def flush(self) -> None:
+        if getattr(_invocation, "buffer", None) is None:
+            self.base.flush()
+
+
+@contextlib.contextmanager
+def asynchronous() -> Iterator[None]:
+    """Invocations made by this thread meanwhile are asynchronous: they wait for a container instead of being
+    throttled (Lambda queues asynchronous events)."""
+    previous = getattr(_invocation, "asynchronous", False)
+    _invocation.asynchronous = True
+    try:
+        yield
+    finally:
+        _invocation.asynchronous = previous
+
+
+class Container:
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+        self.package: ModuleType | None = None
+        self.ready = threading.Event()
 
 
 class ThreadEnviron(MutableMapping[str, str]):
@@ -112,10 +164,15 @@ class InProcessRuntime:
     def __init__(self, workdir: Path, extra_environment: dict[str, str]) -> None:
         self.workdir = workdir
         self.extra_environment = extra_environment
-        self._modules: dict[tuple[str, str], ModuleType] = {}
+        self._pools: dict[tuple[str, str], list[Container]] = {}
+        self._busy: set[tuple[tuple[str, str], int]] = set()
+        self._pool_changed = threading.Condition()
         self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
         self._credentials: dict[str, dict[str, str]] = {}
         self._before: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self.peak_concurrency: dict[str, int] = {}  # per function: the most invocations running at once
+        self.throttled: dict[str, int] = {}  # per function: synchronous invocations refused at its limit
+        self._awaiting_capacity: dict[int | None, LambdaFunction] = {}  # thread that will retry -> function
 
     def before_invoke(self, function_name: str, action: Callable[[dict[str, Any]], None]) -> None:
         """Run `action(event)` once, just before the next invocation of `function_name` (the world changing
@@ -128,31 +185,38 @@ class InProcessRuntime:
         if (action := self._before.pop(function.function_name, None)) is not None:
             action(event)
         try:
-            self._role_credentials(function)
+            self.role_credentials(function)
         except authorization.AccessDenied as denied:  # the role's trust policy does not let Lambda assume it
             error = {"errorMessage": CANNOT_ASSUME, "errorType": "AccessDeniedException"}
             return json.dumps(error), True, str(denied)
+        container = self._acquire(function)
+        if container is None:  # at the function's concurrency limit: Lambda answers 429, Step Functions retries
+            caller = threading.current_thread()
+            self._awaiting_capacity[getattr(caller, "execution_thread", caller).ident] = function
+            error = {"errorMessage": "Rate Exceeded.", "errorType": THROTTLED}
+            return json.dumps(error), True, ""
         buffer = io.StringIO()
         errored = False
-        with _lock, self._environment(function), contextlib.redirect_stdout(buffer):
-            try:
-                with warnings.catch_warnings(record=True) as caught:  # Lambda sends them to the log, not the caller
-                    warnings.simplefilter("always")
-                    handler = self._handler(function)
-                    with _log_handlers_writing_to(buffer):
-                        result = handler(event, FakeContext(function))
-                for warning in caught:
-                    buffer.write(f"{warning.category.__name__}: {warning.message}\n")
+        _capture_stdout()
+        _invocation.buffer = buffer
+        try:
+            with self._environment(function):
+                handler = self._handler(function, container)
+                _log_handlers_writing_to_this_thread()
+                result = handler(event, FakeContext(function))
                 payload = json.dumps(result)
-            except Exception as error:  # what Lambda does: the error becomes the payload
-                errored = True
-                payload = json.dumps(
-                    {
-                        "errorMessage": str(error),
-                        "errorType": type(error).__name__,
-                        "stackTrace": traceback.format_tb(error.__traceback__),
-                    }
-                )
+        except Exception as error:  # what Lambda does: the error becomes the payload
+            errored = True
+            payload = json.dumps(
+                {
+                    "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }
+            )
+        finally:
+            _invocation.buffer = None
+            self._release(function, container)
         output = buffer.getvalue()
         if self._may_log(function):
             function.logs_backend.ensure_log_group(function.logs_group_name)  # as Lambda (and moto) do
@@ -169,7 +233,7 @@ class InProcessRuntime:
         needs = [("logs:CreateLogStream", stream), ("logs:PutLogEvents", stream)]
         if group not in function.logs_backend.groups:
             needs.insert(0, ("logs:CreateLogGroup", arn))
-        key = self._role_credentials(function)["AWS_ACCESS_KEY_ID"]
+        key = self.role_credentials(function)["AWS_ACCESS_KEY_ID"]
         return authorization.active().allows(key, function.account_id, needs, "Lambda writes the function's logs")
 
     @contextlib.contextmanager
@@ -181,7 +245,7 @@ class InProcessRuntime:
             "AWS_REGION": function.region,
             "AWS_DEFAULT_REGION": function.region,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
-            **self._role_credentials(function),
+            **self.role_credentials(function),
             **self.extra_environment,
             **{k: str(v) for k, v in (function.environment_vars or {}).items()},
         }
@@ -191,7 +255,7 @@ class InProcessRuntime:
         with environ.overlaid(overlay):
             yield
 
-    def _role_credentials(self, function: LambdaFunction) -> dict[str, str]:
+    def role_credentials(self, function: LambdaFunction) -> dict[str, str]:
         """Lambda's: a session of the function's execution role, so its calls carry that role's identity.
         Lambda assumes it as `lambda.amazonaws.com` (the trust policy must allow that service), for the function
         (`aws:SourceArn`/`aws:SourceAccount`); the function's calls carry `lambda:SourceFunctionArn` (AWS Lambda
@@ -214,23 +278,63 @@ class InProcessRuntime:
             }
         return self._credentials[function.function_arn]
 
-    def _handler(self, function: LambdaFunction) -> Any:
+    def _acquire(self, function: LambdaFunction) -> Container | None:
+        """A free container of the function, a new one if its concurrency allows, or None (throttled). An
+        asynchronous invocation waits for one instead."""
+        key = (function.function_arn, function.code_sha_256)
+        limit = _limit(function)
+        with self._pool_changed:
+            while True:
+                pool = self._pools.setdefault(key, [])
+                free = next((c for c in pool if (key, c.slot) not in self._busy), None)
+                if free is None and len(pool) < limit:
+                    free = Container(len(pool))
+                    pool.append(free)
+                if free is not None:
+                    self._busy.add((key, free.slot))
+                    running = sum(1 for k, _ in self._busy if k == key)
+                    name = function.function_name
+                    self.peak_concurrency[name] = max(self.peak_concurrency.get(name, 0), running)
+                    return free
+                if not getattr(_invocation, "asynchronous", False):
+                    self.throttled[function.function_name] = self.throttled.get(function.function_name, 0) + 1
+                    return None
+                self._pool_changed.wait(timeout=1)
+
+    def wait_after_throttle(self, seconds: float) -> bool:
+        """A retry back-off of the thread whose last invocation was throttled: what it waits for is another
+        invocation finishing, which takes real time, so wait (really, up to `seconds`) until the function has a
+        free container. False when this thread was not throttled: the back-off only advances the clock."""
+        function = self._awaiting_capacity.pop(threading.get_ident(), None)
+        if function is None:
+            return False
+        key = (function.function_arn, function.code_sha_256)
+        limit = _limit(function)
+        with self._pool_changed:
+            self._pool_changed.wait_for(lambda: sum(1 for k, _ in self._busy if k == key) < limit, timeout=seconds)
+        return True
+
+    def _release(self, function: LambdaFunction, container: Container) -> None:
+        with self._pool_changed:
+            self._busy.discard(((function.function_arn, function.code_sha_256), container.slot))
+            self._pool_changed.notify_all()
+
+    def _handler(self, function: LambdaFunction, container: Container) -> Any:
         module_path, _, attribute = str(function.handler).rpartition(".")
         top, _, rest = module_path.partition(".")
-        key = (function.function_arn, function.code_sha_256)
-        package = self._modules.get(key)
-        if package is None:
-            package = self._load_package(function, top)
-            self._modules[key] = package
+        if container.package is None:
+            container.package = self._load_package(function, top, container.slot)
+        package = container.package
         module = importlib.import_module(f"{package.__name__}.{rest}" if rest else package.__name__)
         return getattr(module, attribute)
 
-    def _load_package(self, function: LambdaFunction, top: str) -> ModuleType:
+    def _load_package(self, function: LambdaFunction, top: str, slot: int) -> ModuleType:
         code_dir = self.workdir / re.sub(r"\W", "_", f"{function.function_name}-{function.code_sha_256[:12]}")
-        if not code_dir.exists():
-            with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
-                archive.extractall(code_dir)
-        alias = re.sub(r"\W", "_", f"{self._namespace}_{function.function_name}_{top}")
+        with self._pool_changed:  # one thread unpacks the code
+            if not code_dir.exists():
+                with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+                    archive.extractall(code_dir)
+        alias = re.sub(r"\W", "_", f"{self._namespace}_{function.function_name}_{slot}_{top}")
         init = code_dir / top / "__init__.py"
         spec = importlib.util.spec_from_file_location(alias, init, submodule_search_locations=[str(init.parent)])
         if spec is None or spec.loader is None:
@@ -244,20 +348,41 @@ class InProcessRuntime:
         """Forget every function's modules (the account is going away)."""
         for name in [n for n in sys.modules if n.startswith(self._namespace)]:
             del sys.modules[name]
-        self._modules.clear()
+        self._pools.clear()
 
 
-@contextlib.contextmanager
-def _log_handlers_writing_to(buffer: io.StringIO) -> Iterator[None]:
-    """Point the function's logger (Powertools: named after POWERTOOLS_SERVICE_NAME) at this invocation's log."""
+def _limit(function: LambdaFunction) -> int:
+    reserved = function.reserved_concurrency
+    return int(reserved) if reserved is not None else UNRESERVED_CONTAINERS
+
+
+def _log_handlers_writing_to_this_thread() -> None:
+    """The function's logger (Powertools: named after POWERTOOLS_SERVICE_NAME) writes through ThreadOutput, so
+    each invocation's records land in its own log."""
     logger = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined"))
-    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
-    previous = [h.setStream(buffer) for h in handlers]
-    try:
-        yield
-    finally:
-        for handler, stream in zip(handlers, previous, strict=True):
-            handler.setStream(stream)
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler.stream, ThreadOutput):
+            handler.setStream(_output)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """Lambda sends a function's warnings to its log, not to the caller."""
+    if getattr(_invocation, "buffer", None) is not None:
+        _invocation.buffer.write(f"{category.__name__}: {message}\n")
+    else:
+        _original_showwarning(message, category, filename, lineno, file, line)
+
+
+def _capture_stdout() -> None:
+    """Route sys.stdout through ThreadOutput, over whatever stream is current: a test runner may have swapped
+    sys.stdout since the last invocation."""
+    if not isinstance(sys.stdout, ThreadOutput):
+        _output.base = sys.stdout
+        sys.stdout = _output
+
+
+_output = ThreadOutput(sys.stdout)
+_original_showwarning = warnings.showwarning
 
 
 def install(runtime: InProcessRuntime) -> None:
@@ -268,9 +393,15 @@ def install(runtime: InProcessRuntime) -> None:
         return runtime.invoke(self, event)
 
     setattr(LambdaFunction, "_invoke_lambda", _invoke_lambda)  # noqa: B010 - monkeypatching moto, on purpose
+    execute_state.Thread = TaskThread  # type: ignore[misc]
+    warnings.showwarning = _show_warning
 
 
 def uninstall() -> None:
+    if sys.stdout is _output:
+        sys.stdout = _output.base
+    warnings.showwarning = _original_showwarning
     if isinstance(os.environ, ThreadEnviron):
         os.environ = os.environ.base  # type: ignore[assignment]  # noqa: B003
     setattr(LambdaFunction, "_invoke_lambda", _original_invoke)  # noqa: B010
+    execute_state.Thread = threading.Thread  # type: ignore[misc]

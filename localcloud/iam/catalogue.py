@@ -244,7 +244,9 @@ IAM_USER_OPERATIONS = _ops("""
     ListGroupsForUser ListMFADevices EnableMFADevice DeactivateMFADevice ResyncMFADevice PutUserPolicy
     DeleteUserPolicy GetUserPolicy ListUserPolicies AttachUserPolicy DetachUserPolicy ListAttachedUserPolicies
     PutUserPermissionsBoundary DeleteUserPermissionsBoundary ListSSHPublicKeys ListSigningCertificates
-    ListServiceSpecificCredentials
+    ListServiceSpecificCredentials CreateServiceSpecificCredential ResetServiceSpecificCredential
+    UpdateServiceSpecificCredential DeleteServiceSpecificCredential UploadSSHPublicKey UpdateSSHPublicKey
+    DeleteSSHPublicKey GetSSHPublicKey UploadSigningCertificate UpdateSigningCertificate DeleteSigningCertificate
 """)
 IAM_GROUP_OPERATIONS = _ops("""
     CreateGroup AddUserToGroup RemoveUserFromGroup GetGroup DeleteGroup UpdateGroup PutGroupPolicy

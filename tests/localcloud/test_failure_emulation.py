@@ -270,3 +270,64 @@ def test_server_mode_answers_an_unimplemented_action_as_aws_does_not_with_a_trac
     assert raised.value.response["Error"]["Code"] == "InvalidAction"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert requests.get(endpoint, timeout=5).status_code < 500
+
+
+# Step Functions: the 256 KiB execution input ---------------------------------------------------------------------
+def machine(sfn: Any, role: str) -> str:
+    return str(sfn.create_state_machine(name="m", definition=PASS_THROUGH, roleArn=role)["stateMachineArn"])
+
+
+def test_gap_moto_starts_an_execution_with_an_input_over_256_kib(raw_moto: None) -> None:
+    sfn = client("stepfunctions")
+    arn = machine(sfn, "arn:aws:iam::123456789012:role/x")
+    sfn.start_execution(stateMachineArn=arn, name="big", input=json.dumps({"x": "y" * 300_000}))
+
+
+def test_with_the_adapter_step_functions_refuses_an_input_over_256_kib(cloud: LocalCloud) -> None:
+    sfn = cloud.client("stepfunctions")
+    arn = machine(sfn, "arn:aws:iam::123456789012:role/x")
+    just_fits = json.dumps({"x": "y" * (262_144 - len('{"x": ""}'))})
+    assert len(just_fits.encode()) == 262_144
+    sfn.start_execution(stateMachineArn=arn, name="fits", input=just_fits)
+    with pytest.raises(ClientError, match="ValidationException"):
+        sfn.start_execution(stateMachineArn=arn, name="over", input=just_fits[:-2] + 'yy"}')
+
+
+# Lambda's SQS event source: message attributes -------------------------------------------------------------------
+def sqs_event_of(monkeypatch: pytest.MonkeyPatch, account: str = "123456789012") -> dict[str, Any]:
+    """The event the SQS event source hands a function for a message sent with two attributes (the backend's
+    invoke is captured: the event is what matters, not the function)."""
+    from moto.awslambda.models import LambdaBackend, lambda_backends
+    from moto.sqs.models import sqs_backends
+
+    sqs = client("sqs")
+    url, arn = queues.queue(sqs, "dead-letters")
+    attributes = {
+        "ERROR_CODE": {"DataType": "String", "StringValue": "ValidationException"},
+        "RAW": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    sqs.send_message(QueueUrl=url, MessageBody="event", MessageAttributes=attributes)
+    [message] = sqs_backends[account][REGION].receive_message("dead-letters", 1, 0, 30)  # as moto's poller does
+    captured: list[dict[str, Any]] = []
+    monkeypatch.setattr(LambdaBackend, "invoke", lambda self, **kw: captured.append(json.loads(kw["body"])))
+    lambda_backends[account][REGION]._send_sqs_message("arn:aws:lambda:us-east-1:123456789012:function:f", message, arn)
+    [event] = captured
+    return event
+
+
+def test_gap_moto_drops_message_attributes_from_the_sqs_event(raw_moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sqs_event_of(monkeypatch)["Records"][0]["messageAttributes"] == {}
+
+
+def test_with_the_adapter_the_sqs_event_carries_message_attributes_as_lambda_shapes_them(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [record] = sqs_event_of(monkeypatch)["Records"]
+    assert record["messageAttributes"]["ERROR_CODE"] == {
+        "stringValue": "ValidationException",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
+    assert record["messageAttributes"]["RAW"]["binaryValue"] == "AAE="
+    assert record["body"] == "event" and record["attributes"]["SentTimestamp"] != "1545082649183"

@@ -8,6 +8,8 @@ import inspect
 import io
 import json
 import math
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -26,9 +28,10 @@ from localcloud.deploy import deploy
 
 REGION = "us-east-1"
 HANDLER = """
-import json, os
+import json, os, time
 def handler(event, context):
     print("seen", json.dumps(event))
+    time.sleep(event.get("sleep", 0))
     if event.get("fail"):
         raise RuntimeError("asked to fail")
     return {"echo": event, "region": os.environ["AWS_REGION"], "custom": os.environ.get("CUSTOM")}
@@ -150,6 +153,54 @@ def test_a_handlers_environment_is_seen_only_by_its_own_thread(cloud: LocalCloud
         stop.set()
         watcher.join()
     assert seen_elsewhere == [] and "CUSTOM" not in os.environ
+
+
+def busy(cloud: LocalCloud, name: str, seconds: float) -> threading.Thread:
+    """Invoke `name` in another thread for `seconds`; return once the invocation holds its container."""
+    call = threading.Thread(
+        target=lambda: client("lambda").invoke(FunctionName=name, Payload=json.dumps({"sleep": seconds}).encode())
+    )
+    call.start()
+    while not cloud.runtime.peak_concurrency.get(name):
+        time.sleep(0.01)
+    return call
+
+
+def test_adapter_throttles_a_synchronous_invocation_beyond_reserved_concurrency(cloud: LocalCloud) -> None:
+    make_function()
+    client("lambda").put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=1)
+    call = busy(cloud, "echo", 0.5)
+    refused = client("lambda").invoke(FunctionName="echo", Payload=b'{"n": 1}')
+    queued = client("lambda").invoke(FunctionName="echo", InvocationType="Event", Payload=b'{"n": 2}')
+    call.join()
+    assert refused["FunctionError"] and json.loads(refused["Payload"].read())["errorType"] == (
+        "Lambda.TooManyRequestsException"
+    )
+    assert queued["StatusCode"] == 202 and cloud.runtime.throttled == {"echo": 1}
+    assert cloud.runtime.peak_concurrency["echo"] == 1  # the asynchronous event waited for the container
+    assert any('seen {"n": 2}' in m for m in cloud.log_messages())
+    assert not any('seen {"n": 1}' in m for m in cloud.log_messages())
+
+
+def test_a_retry_after_a_throttle_waits_for_the_function_in_real_time(cloud: LocalCloud) -> None:
+    """The back-off waits for the other invocation to end (the clock cannot skip that) and the retry runs."""
+    function = make_function()
+    client("lambda").put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=1)
+    retry = {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 30, "MaxAttempts": 2}
+    call = {"Type": "Task", "Resource": function, "Parameters": {"n": 3}, "End": True, "Retry": [retry]}
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
+    client("iam").put_role_policy(
+        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+    )
+    client("stepfunctions").create_state_machine(
+        name="m", definition=json.dumps({"StartAt": "Call", "States": {"Call": call}}), roleArn=role["Role"]["Arn"]
+    )
+    holder = busy(cloud, "echo", 0.5)
+    result = run_machine()
+    holder.join()
+    assert result["status"] == "SUCCEEDED" and json.loads(result["output"])["echo"] == {"n": 3}
+    assert cloud.runtime.throttled == {"echo": 1} and cloud.clock.skipped == []
 
 
 # EventBridge targets ------------------------------------------------------------------------------------
