@@ -1,14 +1,16 @@
 """`make demo`: Turnstile's joiner lifecycle, end to end, in an emulated AWS account on this machine.
 
-Synthesizes the CDK app with the CDK CLI, deploys that cloud assembly into the local cloud, puts an
-"Employee Hired" event on the HR bus, and shows the onboarding workflow run to the end; then shows an
-invalid event being rejected with nothing created. The account is served on 127.0.0.1 so the AWS CLI
-can look at what the demo made (`--serve` keeps it up afterwards).
+Synthesizes the CDK app with the CDK CLI, deploys that cloud assembly into the local cloud (which authorizes
+every call as AWS does), and, as the HR system, puts "Employee Hired" events on the HR bus: a console user who
+enrols MFA, a programmatic-only user whose key goes to Secrets Manager, the same hire re-sent while DynamoDB
+throttles (the failure path touches nothing), an invalid event and one from an unknown source. The account is
+served on 127.0.0.1 so the AWS CLI can look at what the demo made (`--serve` keeps it up afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -20,11 +22,15 @@ from typing import Any
 import pyotp
 from botocore.exceptions import ClientError
 
+from stacks.configuration import load_config
+
+from . import account
 from .cloud import LocalCloud
 from .timeline import render
 
 ROOT = Path(__file__).resolve().parent.parent
-HELPDESK = "arn:aws:iam::123456789012:role/turnstile-helpdesk"
+DEFAULT_SERVE_PORT = 4566
+TODAY = dt.datetime.now(dt.UTC).date().isoformat()
 JANE = {
     "employee_id": "E1001",
     "first_name": "Jane",
@@ -33,7 +39,16 @@ JANE = {
     "department": "Engineering",
     "team": "Backend",
     "access": {"console": True, "programmatic": True},
-    "effective_date": "2026-12-01",
+    "effective_date": TODAY,
+}
+REPORTS = {
+    "employee_id": "E1003",
+    "first_name": "Reporting",
+    "last_name": "Job",
+    "email": "finance-reporting@example.com",
+    "department": "Finance",
+    "username": "svc.reporting",
+    "access": {"console": False, "programmatic": True},
 }
 INVALID = {
     "employee_id": "E1002",
@@ -51,16 +66,21 @@ def banner(text: str) -> None:
 
 def synthesize(outdir: Path) -> Path:
     banner("1. Synthesize the CDK app (npx cdk synth), exactly as for a real deployment")
-    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    # The CDK runs on the Node.js package.json pins (node_modules/.bin first), whatever node the machine has.
+    path = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PATH": path, "CDK_DISABLE_CLI_TELEMETRY": "true", "JSII_DEPRECATED": "quiet"}
     started = time.monotonic()
     app = f"{sys.executable} app.py"  # this interpreter: the CLI must not pick another python3 from PATH
-    subprocess.run(
+    result = subprocess.run(
         ["npx", "--no-install", "cdk", "synth", "--app", app, "--quiet", "--no-notices", "--output", str(outdir)],
         cwd=ROOT,
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,  # decoded: the CLI's (and jsii's) messages are text, never b'...' reprs
     )
+    if result.returncode != 0:
+        print(result.stdout + result.stderr, file=sys.stderr)
+        raise SystemExit(f"cdk synth failed ({result.returncode})")
     print(
         f"cloud assembly in {outdir.relative_to(ROOT)} ({time.monotonic() - started:.1f} s); "
         "cdk-nag AwsSolutions checks passed"
@@ -112,9 +132,10 @@ def show_user(cloud: LocalCloud, username: str) -> None:
 
 def helpdesk_reads_password(cloud: LocalCloud) -> None:
     name = "turnstile/users/jane.smith/console-password"
-    helpdesk = cloud.role_session(HELPDESK, "helpdesk").client("secretsmanager")
+    helpdesk = account.helpdesk(cloud).client("secretsmanager")
     password = json.loads(helpdesk.get_secret_value(SecretId=name)["SecretString"])["password"]
-    print(f"helpdesk ({HELPDESK}) read {name}: {len(password)} characters (not printed)")
+    role = f"arn:aws:iam::{cloud.account}:role/{account.HELPDESK_ROLE}"
+    print(f"helpdesk ({role}) read {name}: {len(password)} characters (not printed)")
     try:
         cloud.client("secretsmanager").get_secret_value(SecretId=name)
     except ClientError as error:
@@ -147,52 +168,68 @@ def enrol_mfa(cloud: LocalCloud, username: str) -> None:
     print("MfaEnrolledRule → ConfirmMfaEnrolment checks ListMFADevices and resumes the workflow")
 
 
+def show_key_user(cloud: LocalCloud, username: str) -> None:
+    """A programmatic-only user: its key, and the secret version that holds it — by id, never by value."""
+    iam, sm = cloud.client("iam"), cloud.client("secretsmanager")
+    [key] = iam.list_access_keys(UserName=username)["AccessKeyMetadata"]
+    name = f"turnstile/users/{username}/access-key"
+    stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
+    current = next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
+    print(f"user        {iam.get_user(UserName=username)['User']['Arn']}")
+    print(f"access key  {key['AccessKeyId']} {key['Status']}")
+    print(f"secret      {name}: current version {current} holds that key (value never printed)")
+
+
 def run(args: argparse.Namespace) -> int:
     assembly = Path(args.assembly) if args.assembly else synthesize(ROOT / ".demo" / "cdk.out")
     with LocalCloud() as cloud:
-        endpoint = cloud.serve(args.port)
-        cloud.client("iam").create_role(  # the account's helpdesk: the configured reader of new users' secrets
-            RoleName="turnstile-helpdesk",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:aws:iam::{cloud.account}:root"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-        )
+        endpoint = cloud.serve(args.port or (DEFAULT_SERVE_PORT if args.serve else None))
         banner(f"2. Deploy the template into the local cloud (account {cloud.account}, {cloud.region})")
+        account.prepare(cloud, load_config().hr.bus_name)
         deployment = cloud.deploy(assembly)
+        bus = deployment.outputs["HrBusName"]
         counts: dict[str, int] = {}
         for resource in deployment.resources.values():
             counts[resource["type"]] = counts.get(resource["type"], 0) + 1
         print(f"stack {deployment.stack_name}: CREATE_COMPLETE, {len(deployment.resources)} resources")
         print("  " + ", ".join(f"{n} {t.split('::', 1)[1]}" for t, n in sorted(counts.items())))
+        print("every call from here on is authorized as AWS would: identity policies, boundaries, resource policies")
         state_machine = deployment.outputs["OnboardingStateMachineArn"]
         mailbox = inbox(cloud, deployment.outputs["NotificationsTopicArn"])
+        hr = account.hr_publisher(cloud)
 
-        banner('3. The HR system puts an "Employee Hired" event on the turnstile-hr bus')
+        def put(detail: dict[str, Any], source: str = "hr.system", detail_type: str = "Employee Hired") -> None:
+            cloud.put_event(bus, source, detail_type, detail, session=hr)
+
+        banner('3. The HR system (its role, the only one the bus takes) puts an "Employee Hired" event')
         print(json.dumps(JANE, indent=2))
         hire_started = cloud.clock.now()
-        cloud.put_event(deployment.outputs["HrBusName"], "hr.system", "Employee Hired", JANE)
+        put(JANE)
         execution = cloud.wait_for_executions(state_machine, 1, parked_ok=True)[-1]
         print(render(execution, cloud.history(execution["executionArn"])))
-        print("… parked at AwaitMfaEnrolment: the task token waits in DynamoDB for the user's MFA enrolment")
+        pending = cloud.client("dynamodb").get_item(
+            TableName=deployment.outputs["TableName"], Key={"pk": {"S": "MFA_PENDING"}, "sk": {"S": "jane.smith"}}
+        )["Item"]
+        first_day, deadline = pending["effective_date"]["S"], pending["deadline"]["S"][:16]
+        print(f"… parked at AwaitMfaEnrolment: the task token waits in DynamoDB; first day {first_day}, ")
+        print(f"  MFA deadline {deadline} (7 days from the later of the wait and the first day)")
 
         banner("4. What the onboarding workflow made")
         show_user(cloud, "jane.smith")
         for message in read_inbox(cloud, mailbox):
             print(f"notification ({message['event']}): {message.get('instructions', message.get('reason'))}")
 
-        banner("5. The helpdesk hands over the temporary password; nobody else can read it")
+        banner("5. A programmatic-only user: Turnstile issues its access key into Secrets Manager")
+        put(REPORTS)
+        reports = cloud.wait_for_executions(state_machine, 2, parked_ok=True)[-1]
+        print(render(reports, cloud.history(reports["executionArn"])))
+        show_key_user(cloud, "svc.reporting")
+        read_inbox(cloud, mailbox)
+
+        banner("6. The helpdesk hands over the temporary password; nobody else can read it")
         helpdesk_reads_password(cloud)
 
-        banner("6. Jane, in a console session, enrols a virtual MFA device with TOTP codes")
+        banner("7. Jane, in a console session, enrols a virtual MFA device with TOTP codes")
         enrol_mfa(cloud, "jane.smith")
         cloud.settle()
         execution = cloud.wait_for_execution(execution["executionArn"])
@@ -201,26 +238,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"groups now: {', '.join(groups)} (the MFA hold is released)")
         hire_done = cloud.clock.now()
 
-        banner("7. An invalid event is rejected, and nothing is created")
+        banner("8. Jane's hire re-sent while DynamoDB throttles its claim: the failure path touches nothing")
+        before = cloud.client("iam").list_groups_for_user(UserName="jane.smith")["Groups"]
+        with cloud.faults.injected(
+            "dynamodb",
+            "PutItem",
+            "ProvisionedThroughputExceededException",
+            caller="turnstile-ClaimHire",
+            when=lambda call: call.params.get("Item", {}).get("pk", {}).get("S") == "EMPLOYEE#E1001",
+        ):
+            put(JANE)
+            resent = cloud.wait_for_executions(state_machine, 3, parked_ok=True)[-1]
+        print(render(resent, cloud.history(resent["executionArn"])))
+        cloud.settle()
+        for message in read_inbox(cloud, mailbox):
+            print(f"alert ({message['event']}): {message.get('what_happened')}")
+        after = cloud.client("iam").list_groups_for_user(UserName="jane.smith")["Groups"]
+        mfa = cloud.client("iam").list_mfa_devices(UserName="jane.smith")["MFADevices"]
+        print(f"jane.smith untouched: groups unchanged={before == after}, MFA devices={len(mfa)}")
+
+        banner("9. An invalid event is rejected, and nothing is created; an unknown source is recorded")
         users_before = len(cloud.client("iam").list_users()["Users"])
         secrets_before = len(cloud.client("secretsmanager").list_secrets()["SecretList"])
         print(json.dumps(INVALID, indent=2))
-        cloud.put_event(deployment.outputs["HrBusName"], "hr.system", "Employee Hired", INVALID)
-        rejected = cloud.wait_for_executions(state_machine, 2)[-1]
+        put(INVALID)
+        rejected = cloud.wait_for_executions(state_machine, 4, parked_ok=True)[-1]
         print(render(rejected, cloud.history(rejected["executionArn"])))
+        put({"employee_id": "E1004"}, source="payroll.system")
+        cloud.settle()
         for message in read_inbox(cloud, mailbox):
-            print(f"alert ({message['event']}): {message.get('reason')}")
+            print(f"alert ({message['event']}): {message.get('reason') or message.get('why')}")
         print(
             f"IAM users before/after: {users_before}/{len(cloud.client('iam').list_users()['Users'])}; "
             f"secrets before/after: {secrets_before}/{len(cloud.client('secretsmanager').list_secrets()['SecretList'])}"
         )
 
-        banner(f"8. The AWS CLI sees the same account at {endpoint}")
-        command = [
-            "aws",
-            "--endpoint-url",
+        banner(f"10. The AWS CLI sees the same account at {endpoint}")
+        command = aws_cli(
             endpoint,
-            "--region",
             cloud.region,
             "iam",
             "list-users",
@@ -230,38 +285,55 @@ def run(args: argparse.Namespace) -> int:
             "Users[].[UserName,Path,Arn]",
             "--output",
             "table",
-        ]
-        print("$ " + " ".join(command))
-        cli = Path(sys.executable).parent / "aws"
-        subprocess.run(
-            [str(cli), *command[1:]],
-            check=True,
-            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
         )
+        print("$ " + " ".join(command))
+        subprocess.run(command, check=True, env={**os.environ, **CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region})
         if args.explain_iam:
             banner("IAM: every authorization decision of Jane's hire (the account root's own calls left out)")
             print(cloud.authorization.report(since=hire_started, until=hire_done, include_root=False))
         banner("Where to look next")
         print("  the workflow:   statemachines/onboarding.asl.json (state NAME -> lambdas/turnstile/handlers/name.py)")
         print("  the stack:      stacks/turnstile_stack.py, configuration in config/turnstile.yaml")
-        print(
-            f"  keep it up:     make demo ARGS=--serve, then e.g. aws --endpoint-url {endpoint} "
-            "stepfunctions list-executions --state-machine-arn " + state_machine
-        )
+        print("  IAM decisions:  make demo ARGS=--explain-iam")
         if args.serve:
-            print(f"\nServing the emulated account at {endpoint} (127.0.0.1 only). Ctrl-C to stop.", flush=True)
+            example = " ".join(
+                aws_cli(
+                    endpoint, cloud.region, "stepfunctions", "list-executions", "--state-machine-arn", state_machine
+                )
+            )
+            print(f"\nServing the emulated account at {endpoint} (127.0.0.1 only). Ctrl-C to stop. In another shell:")
+            variables = " ".join(f"{k}={v}" for k, v in {**CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region}.items())
+            print(f"  {variables} {example}")
             try:
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+        else:
+            print(
+                f"  keep it up:     make demo ARGS=--serve   (then the AWS CLI works against port {DEFAULT_SERVE_PORT})"
+            )
     return 0
+
+
+# Credentials only the emulator accepts: the AWS CLI needs some, and a region.
+CLI_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def aws_cli(endpoint: str, region: str, *arguments: str) -> list[str]:
+    """The AWS CLI of this project's virtualenv (on no PATH by itself), against the local cloud."""
+    return [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, "--region", region, *arguments]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--assembly", help="use this cdk.out instead of synthesizing with the CDK CLI")
-    parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port on 127.0.0.1 (default: {DEFAULT_SERVE_PORT} with --serve, else a free one)",
+    )
     parser.add_argument("--serve", action="store_true", help="keep serving the account after the demo")
     parser.add_argument(
         "--explain-iam", action="store_true", help="print who was allowed or denied what, by which policy statement"

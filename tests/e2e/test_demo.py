@@ -1,4 +1,5 @@
-"""The demo a new user runs (`make demo`): CDK CLI synth, local deploy, a hire, a rejection, the AWS CLI."""
+"""The demo a new user runs (`make demo`): CDK CLI synth, local deploy, hires, a throttled re-send, a rejection,
+the AWS CLI."""
 
 from __future__ import annotations
 
@@ -34,23 +35,34 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
         "ApplyMfaHold",
         "AddToGroups",
         "CreateLoginProfile",
-        "IssueAccessKey",
         "NotifyOnboarded",
         "AwaitMfaEnrolment",
         "ReleaseMfaHold",
         "Onboarded",
+        "IssueAccessKey",
+        "FailedBeforeClaim",
+        "RecordFailure",
+        "RecordRejection",
     ):
         assert re.search(rf"\+\s*[\d.]+s\s+{step}\s", out), step
-    assert "groups      engineering, backend, turnstile-mfa-required" in out
+    assert "b'" not in result.stderr and "b'" not in out  # child output is decoded text
+    assert "groups      engineering, backend, turnstile-mfa-required, turnstile-self-service-keys" in out
+    assert "access keys none" in out  # a console user makes their own (CIS 1.11)
     assert "helpdesk (arn:aws:iam::123456789012:role/turnstile-helpdesk) read" in out
     assert "the account root tried too: AccessDeniedException" in out
     assert "enable-mfa-device with made-up codes: InvalidAuthenticationCode" in out
-    assert "groups now: engineering, backend (the MFA hold is released)" in out
+    assert "groups now: engineering, backend, turnstile-self-service-keys (the MFA hold is released)" in out
     assert "user        arn:aws:iam::123456789012:user/turnstile/engineering/jane.smith" in out
     assert "boundary    arn:aws:iam::123456789012:policy/turnstile/TurnstileUserBoundary" in out
     assert "PasswordResetRequired=True" in out
-    assert "turnstile/users/jane.smith/console-password" in out and "turnstile/users/jane.smith/access-key" in out
+    assert "turnstile/users/jane.smith/console-password" in out
+    assert re.search(
+        r"secret      turnstile/users/svc\.reporting/access-key: current version [\w-]+ holds that key", out
+    )
+    assert "changed nothing" in out and "jane.smith untouched: groups unchanged=True, MFA devices=1" in out
     assert re.search(r"of turnstile-onboarding: FAILED .*\n(.*\n)*.*HireRejected", out)
     assert "alert (HireRejected): detail.last_name" in out
-    assert "IAM users before/after: 1/1; secrets before/after: 2/2" in out
+    assert "alert (HrEventUnrouted): no Turnstile workflow handles" in out
+    assert "IAM users before/after: 2/2; secrets before/after: 2/2" in out
     assert re.search(r"\|\s*jane\.smith\s*\|\s*/turnstile/engineering/\s*\|", out), "aws iam list-users output"
+    assert "keep it up:     make demo ARGS=--serve" in out
