@@ -13,7 +13,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # Turnstile's own bus policy uses the statement form (tests/infra asserts it).
 export JSII_DEPRECATED := quiet
 
-.PHONY: demo test setup lint synth deploy diff clean
+.PHONY: demo test bench setup lint synth deploy diff clean
 
 demo: $(STAMP)  ## The whole joiner lifecycle in an emulated AWS account, on this machine.
 	$(PY) -m localcloud.demo $(ARGS)
@@ -21,7 +21,10 @@ demo: $(STAMP)  ## The whole joiner lifecycle in an emulated AWS account, on thi
 test: $(STAMP)  ## Every test suite: lint and types, unit, local cloud, infra, workflows, secrets, e2e.
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+
+bench: $(STAMP)  ## Not a test: a burst of hires under IAM throttling in the local cloud (README "Bursts").
+	$(PY) -m localcloud.burst $(ARGS)
 
 setup: $(STAMP)
 
