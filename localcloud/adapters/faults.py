@@ -1,11 +1,12 @@
 """Fault injection and call recording at the emulated account's API boundary (not a moto gap: a test tool).
 
-`Faults.inject(service, action, code)` makes matching requests fail the way AWS fails them — the error code, HTTP
-status and body shape of that service's protocol, serialised by moto from the service's own model — so the code
-under test meets exactly what botocore would raise in AWS (its retry classification included). A fault can be
-limited to a caller (e.g. one function's role session), to requests whose parameters match, and to a number of
-hits. `Faults.recording()` lists every request (caller, service, action, parameters) — the call sites a fault
-matrix iterates over.
+`Faults.inject(service, action, code)` (action "*": any of the service's) makes matching requests fail the way
+AWS fails them — the error code, HTTP status and body shape of that service's protocol, serialised by moto from
+the service's own model — so the code under test meets exactly what botocore would raise in AWS (its retry
+classification included). A fault can be limited to a caller (e.g. one function's role session), to requests
+whose parameters match, and to a number of hits. `Faults.recording()` lists every request (caller, service,
+action, parameters) — the call sites a fault matrix iterates over. `in_flight`/`peak_in_flight` count the
+requests each service is answering at once.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Fault:
     def matches(self, call: Call) -> bool:
         return (
             call.service == self.service
-            and call.action == self.action
+            and self.action in ("*", call.action)
             and (self.caller is None or call.caller == self.caller)
             and (self.when is None or self.when(call))
             and (self.times is None or self.hits < self.times)
@@ -152,7 +153,9 @@ class Faults:
 
     def watching(self, service: str, action: str) -> bool:
         """Whether a request needs looking at (recording, or a fault for this action): the others pass untouched."""
-        return self._recording is not None or any(f.service == service and f.action == action for f in self._faults)
+        return self._recording is not None or any(
+            f.service == service and f.action in ("*", action) for f in self._faults
+        )
 
     def _check(self, call: Call) -> Fault | None:
         with self._lock:
