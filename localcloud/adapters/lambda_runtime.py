@@ -11,7 +11,9 @@ function's log group, as Lambda does.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import importlib
 import importlib.util
@@ -22,6 +24,7 @@ import os
 import re
 import sys
 import threading
+import time
 import traceback
 import uuid
 import warnings
@@ -42,6 +45,7 @@ CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
 # Containers per function when nothing is reserved (the account's unreserved concurrency, scaled down: each
 # container is a full import of the function's code).
 UNRESERVED_CONTAINERS = 32
+HANDOFF_SECONDS = 10.0  # how long a container handed to a backing-off retry is kept for it
 THROTTLED = "Lambda.TooManyRequestsException"
 _invocation = threading.local()  # per thread: the invocation's output buffer, and whether it was asynchronous
 
@@ -81,6 +85,15 @@ def asynchronous() -> Iterator[None]:
         yield
     finally:
         _invocation.asynchronous = previous
+
+
+@dataclasses.dataclass
+class _Ticket:
+    """A throttled execution's place in its function's queue while its retry backs off."""
+
+    thread: int | None
+    handed: threading.Event = dataclasses.field(default_factory=threading.Event)
+    abandoned: bool = False
 
 
 class Container:
@@ -173,6 +186,8 @@ class InProcessRuntime:
         self.peak_concurrency: dict[str, int] = {}  # per function: the most invocations running at once
         self.throttled: dict[str, int] = {}  # per function: synchronous invocations refused at its limit
         self._awaiting_capacity: dict[int | None, LambdaFunction] = {}  # thread that will retry -> function
+        self._waiting: dict[tuple[str, str], collections.deque[_Ticket]] = {}  # retries waiting, per function
+        self._handed: dict[tuple[tuple[str, str], int | None], tuple[Container, float]] = {}  # -> (container, until)
 
     def before_invoke(self, function_name: str, action: Callable[[dict[str, Any]], None]) -> None:
         """Run `action(event)` once, just before the next invocation of `function_name` (the world changing
@@ -191,8 +206,6 @@ class InProcessRuntime:
             return json.dumps(error), True, str(denied)
         container = self._acquire(function)
         if container is None:  # at the function's concurrency limit: Lambda answers 429, Step Functions retries
-            caller = threading.current_thread()
-            self._awaiting_capacity[getattr(caller, "execution_thread", caller).ident] = function
             error = {"errorMessage": "Rate Exceeded.", "errorType": THROTTLED}
             return json.dumps(error), True, ""
         buffer = io.StringIO()
@@ -279,12 +292,15 @@ class InProcessRuntime:
         return self._credentials[function.function_arn]
 
     def _acquire(self, function: LambdaFunction) -> Container | None:
-        """A free container of the function, a new one if its concurrency allows, or None (throttled). An
-        asynchronous invocation waits for one instead."""
-        key = (function.function_arn, function.code_sha_256)
+        """A free container of the function, a new one if its concurrency allows, or None (throttled). A retry
+        after a throttle takes the container handed to it; an asynchronous invocation waits for one instead."""
+        key = _key(function)
         limit = _limit(function)
         with self._pool_changed:
-            while True:
+            handed = self._handed.pop((key, _execution_thread()), None)
+            free = handed[0] if handed is not None else None
+            while free is None:
+                self._reclaim_unclaimed(key)
                 pool = self._pools.setdefault(key, [])
                 free = next((c for c in pool if (key, c.slot) not in self._busy), None)
                 if free is None and len(pool) < limit:
@@ -292,32 +308,58 @@ class InProcessRuntime:
                     pool.append(free)
                 if free is not None:
                     self._busy.add((key, free.slot))
-                    running = sum(1 for k, _ in self._busy if k == key)
-                    name = function.function_name
-                    self.peak_concurrency[name] = max(self.peak_concurrency.get(name, 0), running)
-                    return free
-                if not getattr(_invocation, "asynchronous", False):
+                elif not getattr(_invocation, "asynchronous", False):
                     self.throttled[function.function_name] = self.throttled.get(function.function_name, 0) + 1
+                    self._awaiting_capacity[_execution_thread()] = function
                     return None
-                self._pool_changed.wait(timeout=1)
+                else:
+                    self._pool_changed.wait(timeout=1)
+            running = sum(1 for k, _ in self._busy if k == key)
+            name = function.function_name
+            self.peak_concurrency[name] = max(self.peak_concurrency.get(name, 0), running)
+            return free
 
     def wait_after_throttle(self, seconds: float) -> bool:
-        """A retry back-off of the thread whose last invocation was throttled: what it waits for is another
-        invocation finishing, which takes real time, so wait (really, up to `seconds`) until the function has a
-        free container. False when this thread was not throttled: the back-off only advances the clock."""
+        """The retry back-off of an execution whose last invocation was throttled. It waits in real time (what
+        it waits for is other invocations finishing, which the clock cannot skip), up to `seconds`, as Step
+        Functions does; it ends early only when a container is handed to it, so an invocation arriving meanwhile
+        cannot take the container a waiting retry was promised (Lambda itself promises none: this only spares
+        the emulator's slower invocations from burning retries AWS would not burn). False when the execution was
+        not throttled: the back-off then only advances the clock."""
         function = self._awaiting_capacity.pop(threading.get_ident(), None)
         if function is None:
             return False
-        key = (function.function_arn, function.code_sha_256)
-        limit = _limit(function)
+        ticket = _Ticket(threading.get_ident())
         with self._pool_changed:
-            self._pool_changed.wait_for(lambda: sum(1 for k, _ in self._busy if k == key) < limit, timeout=seconds)
+            self._waiting.setdefault(_key(function), collections.deque()).append(ticket)
+        if not ticket.handed.wait(timeout=seconds):
+            with self._pool_changed:
+                ticket.abandoned = not ticket.handed.is_set()
         return True
 
     def _release(self, function: LambdaFunction, container: Container) -> None:
         with self._pool_changed:
-            self._busy.discard(((function.function_arn, function.code_sha_256), container.slot))
-            self._pool_changed.notify_all()
+            self._hand_over_or_free(_key(function), container)
+
+    def _hand_over_or_free(self, key: tuple[str, str], container: Container) -> None:
+        """The first retry still waiting for this function gets the container; else it is free. (Lock held.)"""
+        waiting = self._waiting.get(key)
+        while waiting:
+            ticket = waiting.popleft()
+            if not ticket.abandoned:
+                self._handed[(key, ticket.thread)] = (container, time.monotonic() + HANDOFF_SECONDS)
+                ticket.handed.set()
+                return
+        self._busy.discard((key, container.slot))
+        self._pool_changed.notify_all()
+
+    def _reclaim_unclaimed(self, key: tuple[str, str]) -> None:
+        """A container handed to a retry that never came (its execution stopped) goes to the next. (Lock held.)"""
+        now = time.monotonic()
+        for (handed_key, thread), (container, deadline) in list(self._handed.items()):
+            if handed_key == key and deadline < now:
+                del self._handed[(handed_key, thread)]
+                self._hand_over_or_free(key, container)
 
     def _handler(self, function: LambdaFunction, container: Container) -> Any:
         module_path, _, attribute = str(function.handler).rpartition(".")
@@ -349,6 +391,16 @@ class InProcessRuntime:
         for name in [n for n in sys.modules if n.startswith(self._namespace)]:
             del sys.modules[name]
         self._pools.clear()
+
+
+def _key(function: LambdaFunction) -> tuple[str, str]:
+    return (function.function_arn, function.code_sha_256)
+
+
+def _execution_thread() -> int | None:
+    """The thread that will retry this invocation: a Step Functions execution's (see TaskThread), else this one."""
+    caller = threading.current_thread()
+    return getattr(caller, "execution_thread", caller).ident
 
 
 def _limit(function: LambdaFunction) -> int:
