@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,9 @@ import pytest
 from localcloud import LocalCloud
 
 ROOT = Path(__file__).resolve().parent.parent
+# The CDK's jsii runtime runs on the Node.js package.json pins (as `make` arranges), also under a bare `pytest`.
+os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("JSII_DEPRECATED", "quiet")
 
 
 @dataclass
@@ -35,12 +40,21 @@ class Synthesized:
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synthesized:
+    """The app synthesized once per test run: under pytest-xdist the first worker synthesizes (behind a file lock)
+    and the others read the same cloud assembly."""
     from app import STACK_NAME, build_app
 
-    outdir = tmp_path_factory.mktemp("synth") / "cdk.out"
-    app, _ = build_app(str(outdir))
-    app.synth()
+    root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    outdir = root / "synth" / "cdk.out"
+    done = outdir.parent / "done"
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    with open(outdir.parent / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            app, _ = build_app(str(outdir))
+            app.synth()
+            done.touch()
     return Synthesized(
         assembly=outdir,
         template=json.loads((outdir / f"{STACK_NAME}.template.json").read_text()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -14,7 +15,8 @@ BASE_DETAIL: dict[str, Any] = {
     "department": "Engineering",
     "team": "Backend",
     "access": {"console": True, "programmatic": False},
-    "effective_date": "2026-12-01",
+    # today: a start date in the past or the far future means other rules (the validator's window, the deadline)
+    "effective_date": dt.datetime.now(dt.UTC).date().isoformat(),
 }
 
 
@@ -36,7 +38,7 @@ def hire_event(detail: dict[str, Any] | None = None, **envelope: Any) -> dict[st
         "detail-type": "Employee Hired",
         "source": "hr.system",
         "account": "123456789012",
-        "time": "2026-11-28T09:00:00Z",
+        "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "us-east-1",
         "resources": [],
         "detail": detail if detail is not None else hire_detail(),

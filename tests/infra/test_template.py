@@ -422,3 +422,16 @@ def test_the_boundary_refuses_what_the_review_found_missing(synthesized: Synthes
     } <= denied
     machinery = json.dumps(statements["NoTurnstileMachinery"]["Resource"])
     assert "function:turnstile-*" in machinery and "StorageKey" in machinery and "rule/turnstile-*" in machinery
+
+
+def test_functions_that_write_iam_have_a_bounded_concurrency(synthesized: Synthesized) -> None:
+    """What bounds IAM calls in flight in a burst of hires: each IAM-writing function's reserved concurrency."""
+    from stacks.configuration import load_config
+    from stacks.function_specs import writes_iam
+
+    bound = load_config().lambdas.iam_write_concurrency
+    for function in resources(synthesized, "AWS::Lambda::Function").values():
+        name = function["Properties"]["FunctionName"].removeprefix("turnstile-")
+        reserved = function["Properties"].get("ReservedConcurrentExecutions")
+        assert reserved == (bound if writes_iam(FUNCTIONS[name]) else None), name
+    assert sum(writes_iam(spec) for spec in FUNCTIONS.values()) == 10

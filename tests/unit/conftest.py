@@ -63,7 +63,7 @@ def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acco
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         ),
     )["Policy"]["Arn"]
-    for group in [*config.groups, config.mfa.hold_group]:
+    for group in [*config.groups, config.mfa.hold_group, config.credentials.self_service_keys_group]:
         iam.create_group(GroupName=group, Path="/turnstile/")
     iam.create_role(
         RoleName="turnstile-helpdesk",
@@ -71,6 +71,28 @@ def account(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acco
             {
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+            }
+        ),
+    )
+    iam.put_role_policy(  # what a helpdesk that hands credentials over holds in its own policy
+        RoleName="turnstile-helpdesk",
+        PolicyName="read-new-users-credentials",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": "arn:aws:secretsmanager:*:*:secret:turnstile/users/*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": "*",
+                        "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+                    },
+                ],
             }
         ),
     )

@@ -1,44 +1,80 @@
-"""ClaimHire and the failure path's rollback."""
+"""ClaimHire, ownership, and the owner's rollback."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 from turnstile.domain.access_keys import ensure_access_key
-from turnstile.domain.claims import claim_hire, release_hire
+from turnstile.domain.claims import ClaimLost, begin_rollback, claim_hire, complete_hire, mark_failed
 from turnstile.domain.groups import ensure_groups
 from turnstile.domain.login_profile import ensure_login_profile
 from turnstile.domain.rollback import roll_back_user
 from turnstile.domain.users import ensure_user
+from turnstile.models.onboarding import ClaimOutcome
 
 from tests.unit.conftest import Account
 
 
-def claim(account: Account, execution: str):  # type: ignore[no-untyped-def]
+def claim(account: Account, execution: str, **changes: object) -> ClaimOutcome:
     return claim_hire(
         account.client("dynamodb"),
         account.env.table_name,
-        employee_id="E1001",
-        username="jane.smith",
+        hire=account.hire(**changes),
         execution_id=execution,
     )
 
 
+def transition(account: Account, step: object, execution: str) -> bool:
+    return bool(
+        step(account.client("dynamodb"), account.env.table_name, employee_id="E1001", execution_id=execution)  # type: ignore[operator]
+    )
+
+
 def test_first_execution_owns_the_hire_and_others_are_duplicates(account: Account) -> None:
-    assert not claim(account, "exec-1").duplicate
+    assert claim(account, "exec-1").owned
     second = claim(account, "exec-2")
-    assert second.duplicate and second.claimed_by == "exec-1"
+    assert not second.owned and second.claimed_by == "exec-1" and not second.data_changed
 
 
 def test_the_owner_can_claim_again_on_retry(account: Account) -> None:
     claim(account, "exec-1")
-    assert not claim(account, "exec-1").duplicate
+    assert claim(account, "exec-1").owned
 
 
-def test_only_the_owner_releases_the_claim(account: Account) -> None:
+def test_a_duplicate_with_other_data_says_what_differs(account: Account) -> None:
     claim(account, "exec-1")
+    second = claim(account, "exec-2", department="Finance", groups=["finance"])
+    assert not second.owned and second.data_changed
+    assert second.changed == {"department": {"claimed": "Engineering", "sent": "Finance"}}
+
+
+def test_only_the_owner_may_roll_back_and_never_once_onboarded(account: Account) -> None:
+    claim(account, "exec-1")
+    assert not transition(account, begin_rollback, "exec-2")
+    complete_hire(account.client("dynamodb"), account.env.table_name, employee_id="E1001", execution_id="exec-1")
+    assert not transition(account, begin_rollback, "exec-1")
+    with pytest.raises(ClaimLost):
+        complete_hire(account.client("dynamodb"), account.env.table_name, employee_id="E1001", execution_id="exec-2")
+
+
+def test_a_failed_claim_is_taken_over_by_a_replay_and_an_onboarded_one_is_not(account: Account) -> None:
     ddb, table = account.client("dynamodb"), account.env.table_name
-    assert not release_hire(ddb, table, employee_id="E1001", execution_id="exec-2")
-    assert release_hire(ddb, table, employee_id="E1001", execution_id="exec-1")
-    assert not claim(account, "exec-3").duplicate
+    claim(account, "exec-1")
+    assert transition(account, begin_rollback, "exec-1")
+    assert mark_failed(ddb, table, employee_id="E1001", execution_id="exec-1", failure="boom", left=[])
+    replay = claim(account, "exec-2")
+    assert replay.owned and replay.took_over_from == "exec-1"
+    assert not claim(account, "exec-3").owned  # the replay now owns it
+    complete_hire(ddb, table, employee_id="E1001", execution_id="exec-2")
+    assert not mark_failed(ddb, table, employee_id="E1001", execution_id="exec-2", failure="late", left=[])
+    assert not claim(account, "exec-4").owned
+
+
+def test_concurrent_claims_have_exactly_one_owner(account: Account) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda n: claim(account, f"exec-{n}"), range(8)))
+    assert sum(o.owned for o in outcomes) == 1
 
 
 def test_rollback_removes_a_half_made_managed_user_and_its_secrets(account: Account) -> None:

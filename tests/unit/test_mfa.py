@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+import pyotp
+import pytest
+from botocore.exceptions import ClientError
 from turnstile.domain import mfa
 from turnstile.domain.iam_events import on_password_policy_changed
 from turnstile.domain.users import ensure_user
@@ -121,3 +125,74 @@ def test_hold_release_and_deadline_enforcement_are_safe_to_run_twice(account: Ac
     second = mfa.enforce_deadline(*clients, account.env, hire=hire, reason="MfaDeadlinePassed")
     assert "login profile deleted" in first["actions"] and "login profile deleted" not in second["actions"]
     assert [k["Status"] for k in iam.list_access_keys(UserName="jane.smith")["AccessKeyMetadata"]] == ["Inactive"]
+
+
+def test_the_deadline_counts_from_the_later_of_the_wait_and_the_first_day() -> None:
+    entered = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
+    assert mfa.deadline(entered, None, 7) == entered + dt.timedelta(days=7)
+    assert mfa.deadline(entered, dt.date(2026, 11, 1), 7) == entered + dt.timedelta(days=7)
+    assert mfa.deadline(entered, dt.date(2027, 2, 1), 7) == dt.datetime(2027, 2, 8, tzinfo=dt.UTC)
+
+
+def test_the_pending_enrolment_keeps_the_effective_date_and_its_deadline(account: Account) -> None:
+    hire = account.hire(effective_date=dt.date(2027, 2, 1))
+    ensure_user(account.client("iam"), hire)
+    clients = (account.client("iam"), account.client("stepfunctions"), account.client("dynamodb"))
+    mfa.register_wait(*clients, account.env, hire=hire, token="t-1", execution_id="exec-1", entered=NOW)
+    [item] = mfa.pending(account.client("dynamodb"), account.env.table_name)
+    assert item.effective_date == dt.date(2027, 2, 1) and item.deadline == dt.datetime(2027, 2, 8, tzinfo=dt.UTC)
+    sweep = (*clients, account.client("sns"))
+    assert mfa.sweep(*sweep, account.env, now=NOW + dt.timedelta(days=8))["deadline_passed"] == []
+
+
+def test_only_the_owner_of_a_pending_enrolment_removes_it(account: Account) -> None:
+    park(account)
+    ddb, table = account.client("dynamodb"), account.env.table_name
+    [item] = mfa.pending(ddb, table)
+    impostor = item.model_copy(update={"task_token": "someone-elses-token"})
+    assert not mfa.forget(ddb, table, impostor)
+    assert not mfa.forget_execution(ddb, table, "jane.smith", "exec-other")
+    assert mfa.pending(ddb, table) == [item]
+    assert mfa.forget(ddb, table, item) and mfa.pending(ddb, table) == []
+
+
+def test_a_resume_that_fails_leaves_the_enrolment_for_the_next_try(account: Account) -> None:
+    park(account)
+    iam, sfn, ddb = account.client("iam"), account.client("stepfunctions"), account.client("dynamodb")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="jane.smith")["VirtualMFADevice"]
+    iam.enable_mfa_device(UserName="jane.smith", SerialNumber=device["SerialNumber"], **codes(device))
+    with (
+        account.cloud.faults.injected("stepfunctions", "SendTaskSuccess", "ThrottlingException"),
+        pytest.raises(ClientError),
+    ):
+        mfa.confirm(iam, sfn, ddb, account.env.table_name, "jane.smith", via="test")
+    assert [p.username for p in mfa.pending(ddb, account.env.table_name)] == ["jane.smith"]
+    # the token is not a real task token, so the retry finds the workflow gone: an outcome, not an error
+    assert mfa.confirm(iam, sfn, ddb, account.env.table_name, "jane.smith", via="test").startswith("gone")
+    assert mfa.pending(ddb, account.env.table_name) == []
+
+
+def test_one_enrolment_that_cannot_be_swept_does_not_stop_the_others(account: Account) -> None:
+    park(account, "jane.smith")
+    park(account, "john.doe")
+    clients = (
+        account.client("iam"),
+        account.client("stepfunctions"),
+        account.client("dynamodb"),
+        account.client("sns"),
+    )
+    with (
+        account.cloud.faults.injected(
+            "iam", "GetUser", "AccessDenied", when=lambda call: call.params.get("UserName") == "jane.smith"
+        ),
+        pytest.raises(mfa.SweepIncomplete, match=r"jane\.smith: AccessDenied"),
+    ):
+        mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=1))
+    reminded = [p.username for p in mfa.pending(account.client("dynamodb"), account.env.table_name) if p.last_reminded]
+    assert reminded == ["john.doe"]
+
+
+def codes(device: dict) -> dict[str, str]:
+    seed = device["Base32StringSeed"]
+    totp, now = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed), time.time()
+    return {"AuthenticationCode1": totp.at(now - 30), "AuthenticationCode2": totp.at(now)}

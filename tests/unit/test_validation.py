@@ -13,13 +13,27 @@ from turnstile.domain.validation import MAX_EVENT_BYTES, MAX_REASON_CHARS, deriv
 from turnstile.errors import MAX_PROBLEMS, InvalidHireEvent
 from turnstile.models.onboarding import Hire
 
-from tests.factories import hire_detail, hire_event
+from tests import factories
+
+# These tests judge dates against one fixed envelope time, so they mean the same thing on any day they run.
+SENT_AT = "2026-11-28T09:00:00Z"
+
+
+def hire_detail(**overrides: Any) -> dict[str, Any]:
+    return factories.hire_detail(**{"effective_date": "2026-12-01", **overrides})
+
+
+def hire_event(detail: dict[str, Any] | None = None, **envelope: Any) -> dict[str, Any]:
+    return factories.hire_event(detail if detail is not None else hire_detail(), **{"time": SENT_AT, **envelope})
+
 
 BOUNDARY = "arn:aws:iam::123456789012:policy/turnstile/TurnstileUserBoundary"
 DIRECTORY = Directory(
     user_path="/turnstile/",
     default_boundary_arn=BOUNDARY,
-    allowed_groups=["engineering", "backend", "finance"],
+    department_boundaries={"Finance": "arn:aws:iam::123456789012:policy/turnstile/FinanceBoundary"},
+    self_service_keys_group="turnstile-self-service-keys",
+    allowed_groups=["engineering", "backend", "finance", "turnstile-self-service-keys"],
     departments={
         "Engineering": Department(
             groups=["engineering"], path="/turnstile/engineering/", teams={"Backend": Team(groups=["backend"])}
@@ -50,12 +64,27 @@ def test_valid_hire_resolves_groups_path_boundary_and_tags() -> None:
     detail = hire_detail(access={"console": True, "programmatic": True}, effective_date="2026-12-01")
     hire = validate(hire_event(detail))
     assert hire.username == "jane.smith"
-    assert hire.groups == ["engineering", "backend"]
+    # a console user who asked for programmatic access manages their own keys (CIS 1.11): no key is issued
+    assert hire.groups == ["engineering", "backend", "turnstile-self-service-keys"]
     assert hire.path == "/turnstile/engineering/"
     assert hire.permissions_boundary_arn == BOUNDARY
     assert (hire.console, hire.programmatic) == (True, True)
     assert hire.effective_date == dt.date(2026, 12, 1)
     assert hire.tags["turnstile:managed"] == "true" and hire.tags["turnstile:employee-id"] == "E1001"
+
+
+@pytest.mark.parametrize(
+    ("access", "self_service"),
+    [({"console": True}, False), ({"console": False, "programmatic": True}, False), ({"programmatic": True}, True)],
+)
+def test_only_console_users_with_programmatic_access_get_self_service_keys(access: dict, self_service: bool) -> None:
+    hire = validate(hire_event(hire_detail(access=access)))
+    assert ("turnstile-self-service-keys" in hire.groups) == self_service
+
+
+def test_a_department_with_its_own_ceiling_gets_its_boundary() -> None:
+    hire = validate(hire_event(hire_detail(department="Finance", team=...)))
+    assert hire.permissions_boundary_arn.endswith(":policy/turnstile/FinanceBoundary")
 
 
 def test_the_hire_dumps_to_plain_json_and_back() -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pyotp
 
-from localcloud import Deployment, LocalCloud
+from localcloud import Deployment, LocalCloud, account
+from stacks.configuration import load_config
+from tests import queues
 from tests.factories import hire_detail
-
-HELPDESK_ARN = "arn:aws:iam::123456789012:role/turnstile-helpdesk"
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Deployed:
         finished or is parked waiting for MFA enrolment."""
         known = {r["executionArn"] for r in self.cloud.executions(self.state_machine)}
         for detail in details:
-            self.cloud.put_event(self.deployment.outputs["HrBusName"], "hr.system", "Employee Hired", detail)
+            self.put_hr_event("Employee Hired", detail)
         deadline = time.monotonic() + 60
         while len(
             new := [r for r in self.cloud.executions(self.state_machine) if r["executionArn"] not in known]
@@ -49,6 +50,16 @@ class Deployed:
             time.sleep(0.1)
         runs = [self.cloud.wait_for_execution(r["executionArn"], parked_ok=True) for r in new]
         return sorted(runs, key=lambda r: r["startDate"])
+
+    def put_hr_event(self, detail_type: str, detail: dict[str, Any] | str, *, source: str = "hr.system") -> str:
+        """As the HR integration's role: the only principal the bus policy lets put events."""
+        return self.cloud.put_event(
+            self.deployment.outputs["HrBusName"], source, detail_type, detail, session=self.hr_publisher
+        )
+
+    @functools.cached_property
+    def hr_publisher(self) -> boto3.session.Session:
+        return account.hr_publisher(self.cloud)
 
     def finish(self, execution: dict[str, Any]) -> dict[str, Any]:
         """Wait for a (resumed) execution to end."""
@@ -75,7 +86,7 @@ class Deployed:
 
     def read_secret(self, name: str) -> dict[str, Any]:
         """As the helpdesk role: the only principal the secrets' resource policy lets read values."""
-        sm = self.cloud.role_session(HELPDESK_ARN, "helpdesk").client("secretsmanager")
+        sm = account.helpdesk(self.cloud).client("secretsmanager")
         return dict(json.loads(sm.get_secret_value(SecretId=name)["SecretString"]))
 
     def enrol_mfa(self, username: str, *, valid_codes: bool = True) -> str:
@@ -94,53 +105,47 @@ class Deployed:
         )
         return str(device["SerialNumber"])
 
-    def notifications(self) -> list[dict[str, Any]]:
-        return [json.loads(body["Message"]) for body in drain(self.client("sqs"), self.inbox_url)]
+    def notifications(self, *, after: int = 0) -> list[dict[str, Any]]:
+        """Every message published to Turnstile's topic (from the `after`-th on), read without consuming it:
+        a snapshot, so no test can hide a message from another (or from the secrets scan)."""
+        return [json.loads(json.loads(body)["Message"]) for body in snapshot(self.cloud, self.inbox_url)[after:]]
+
+    def mark(self) -> int:
+        """How many notifications exist now: pass it as `after=` to see only what comes next."""
+        return len(snapshot(self.cloud, self.inbox_url))
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event put on the HR bus or the default bus, as recorded (a snapshot)."""
+        return [json.loads(body) for body in snapshot(self.cloud, self.events_url)]
 
     def history_text(self, execution: dict[str, Any]) -> str:
         return json.dumps(self.cloud.history(execution["executionArn"]), default=str)
 
 
-def drain(sqs: Any, url: str) -> Iterator[dict[str, Any]]:
-    while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not batch:
-            return
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            yield json.loads(message["Body"])
+def snapshot(cloud: LocalCloud, url: str) -> list[str]:
+    """The bodies of every message in a queue, in order, left in place (read from the emulator's backend: a
+    receive would hide them from the next reader)."""
+    from moto.sqs.models import sqs_backends
 
-
-def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
+    queue = sqs_backends[cloud.account][cloud.region].queues[url.rsplit("/", 1)[-1]]
+    with queue._messages_lock:
+        return [message.body for message in queue._messages]
 
 
 def deploy(cloud: LocalCloud, assembly: Any) -> Deployed:
-    """Deploy the session's cloud assembly into an account that has a helpdesk role (the configured secret
-    reader); subscribe an inbox to the topic and a recorder to every bus."""
-    cloud.client("iam").create_role(
-        RoleName="turnstile-helpdesk",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-            }
-        ),
-    )
+    """Deploy the session's cloud assembly into an account as it is before Turnstile (localcloud.account: the
+    helpdesk and HR roles); subscribe an inbox to the topic and a recorder to every bus."""
+    account.prepare(cloud, load_config().hr.bus_name)
     deployment = cloud.deploy(assembly)
-    inbox_url, inbox_arn = queue(cloud, "security-inbox")
-    cloud.client("sns").subscribe(
-        TopicArn=deployment.outputs["NotificationsTopicArn"],
-        Protocol="sqs",
-        Endpoint=inbox_arn,
-        Attributes={"RawMessageDelivery": "false"},
-    )
-    events_url, events_arn = queue(cloud, "every-event")
+    topic = deployment.outputs["NotificationsTopicArn"]
+    sqs = cloud.client("sqs")
+    inbox_url = queues.inbox(sqs, cloud.client("sns"), topic, "security-inbox")
+    buses = ("default", deployment.outputs["HrBusName"])
+    rule_prefix = f"arn:aws:events:{cloud.region}:{cloud.account}:rule/"
+    rules = [rule_prefix + ("" if bus == "default" else f"{bus}/") + f"record-{bus}" for bus in buses]
+    events_url, events_arn = queues.queue(sqs, "every-event", service="events.amazonaws.com", source_arns=rules)
     events = cloud.client("events")
-    for bus in ("default", deployment.outputs["HrBusName"]):
+    for bus in buses:
         events.put_rule(Name=f"record-{bus}", EventBusName=bus, EventPattern=json.dumps({"account": [cloud.account]}))
         events.put_targets(Rule=f"record-{bus}", EventBusName=bus, Targets=[{"Id": "sqs", "Arn": events_arn}])
     return Deployed(cloud=cloud, deployment=deployment, inbox_url=inbox_url, events_url=events_url)

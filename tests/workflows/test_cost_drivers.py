@@ -20,6 +20,6 @@ def test_state_transitions_and_lambda_tasks_per_outcome(deployed: Deployed) -> N
     deployed.enrol_mfa("cost.counted")
     onboarded = deployed.finish(first)
     [rejected] = deployed.hire(hire_detail(employee_id="E5002", department="Nowhere"))
-    assert onboarded["status"] == "SUCCEEDED" and counts(deployed, onboarded) == (16, 11)
+    assert onboarded["status"] == "SUCCEEDED" and counts(deployed, onboarded) == (15, 10)
     assert counts(deployed, rejected) == (4, 2)
     assert counts(deployed, duplicate) == (5, 2)

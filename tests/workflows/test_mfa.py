@@ -58,7 +58,7 @@ def test_enrolment_through_cloudtrail_resumes_the_workflow_and_releases_the_hold
     assert HOLD not in groups(deployed, "grace.enrolled")
     mfa_result = json.loads(done["output"])["results"]["mfa"]
     assert mfa_result["serials"] == [serial] and mfa_result["confirmed_by"].startswith("cloudtrail:")
-    assert mfa.pending(deployed.client("dynamodb"), deployed.table, "grace.enrolled") == []
+    assert mfa.pending_of(deployed.client("dynamodb"), deployed.table, "grace.enrolled") is None
     assert "MfaEnrolled" in actions(deployed, "USER#grace.enrolled")
 
 
@@ -80,7 +80,24 @@ def test_wrong_codes_are_rejected_and_the_failed_call_resumes_nothing(deployed: 
 
 def test_enable_mfa_for_an_unmanaged_user_resumes_nothing(deployed: Deployed) -> None:
     [run] = deployed.hire(person("E4004", "Still", "Waiting"))
-    deployed.client("iam").create_user(UserName="contractor")
+    iam = deployed.client("iam")
+    iam.create_user(UserName="contractor")
+    iam.put_user_policy(  # someone else's user, allowed MFA self-service by its own administrators
+        UserName="contractor",
+        PolicyName="own-mfa",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice"],
+                        "Resource": ["arn:aws:iam::*:mfa/*", "arn:aws:iam::*:user/${aws:username}"],
+                    }
+                ],
+            }
+        ),
+    )
     deployed.enrol_mfa("contractor")
     deployed.cloud.settle()
     assert any("contractor is not managed by Turnstile" in m for m in deployed.cloud.log_messages())
@@ -112,11 +129,13 @@ def test_enrolment_before_the_wait_begins_completes_at_once(deployed: Deployed) 
 
 def test_reminders_go_out_at_most_daily_while_pending(deployed: Deployed) -> None:
     deployed.hire(person("E4007", "Slow", "Coach"))
-    deployed.notifications()
+    mark = deployed.mark()
     sweep(deployed, after=DAY + 60)
     sweep(deployed, after=60)
     reminders = [
-        m for m in deployed.notifications() if m["event"] == "MfaEnrolmentReminder" and m["username"] == "slow.coach"
+        m
+        for m in deployed.notifications(after=mark)
+        if m["event"] == "MfaEnrolmentReminder" and m["username"] == "slow.coach"
     ]
     assert len(reminders) == 1 and reminders[0]["email"] == "slow.coach@example.com"
 
@@ -124,60 +143,90 @@ def test_reminders_go_out_at_most_daily_while_pending(deployed: Deployed) -> Non
 def test_the_deadline_disables_console_access_and_keys_and_a_late_enrolment_re_enables_nothing(
     deployed: Deployed,
 ) -> None:
-    [run] = deployed.hire(person("E4008", "Missed", "Deadline", programmatic=True))
-    deployed.notifications()
+    [run] = deployed.hire(person("E4008", "Missed", "Deadline", console=False, programmatic=True))
+    mark = deployed.mark()
     sweep(deployed, after=7 * DAY + 3600)
     done = deployed.finish(run)
     assert done["status"] == "FAILED" and done["error"] == "MfaNotEnrolled"
     iam, sm = deployed.client("iam"), deployed.client("secretsmanager")
-    with pytest.raises(ClientError, match="NoSuchEntity"):
-        iam.get_login_profile(UserName="missed.deadline")
     assert [k["Status"] for k in iam.list_access_keys(UserName="missed.deadline")["AccessKeyMetadata"]] == ["Inactive"]
     names = [s["Name"] for s in sm.list_secrets()["SecretList"] if "missed.deadline" in s["Name"]]
     assert names == ["turnstile/users/missed.deadline/access-key"]
     assert HOLD in groups(deployed, "missed.deadline")
     [alert] = [
-        m for m in deployed.notifications() if m["event"] == "MfaDeadlinePassed" and m["username"] == "missed.deadline"
+        m
+        for m in deployed.notifications(after=mark)
+        if m["event"] == "MfaDeadlinePassed" and m["username"] == "missed.deadline"
     ]
-    assert "login profile deleted" in alert["actions"] and "console-password secret deleted" in alert["actions"]
+    assert any(a.startswith("access key") and a.endswith("deactivated") for a in alert["actions"])
     assert "MfaDeadlinePassed" in actions(deployed, "USER#missed.deadline")
 
     deployed.enrol_mfa("missed.deadline")
     deployed.cloud.settle()
-    with pytest.raises(ClientError, match="NoSuchEntity"):
-        iam.get_login_profile(UserName="missed.deadline")
     assert [k["Status"] for k in iam.list_access_keys(UserName="missed.deadline")["AccessKeyMetadata"]] == ["Inactive"]
     assert HOLD in groups(deployed, "missed.deadline")
 
 
+def test_the_deadline_removes_a_console_users_login_profile_and_its_password(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4010", "Missed", "Console"))
+    mark = deployed.mark()
+    sweep(deployed, after=7 * DAY + 3600)
+    assert deployed.finish(run)["error"] == "MfaNotEnrolled"
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        deployed.client("iam").get_login_profile(UserName="missed.console")
+    sm = deployed.client("secretsmanager")
+    assert [s["Name"] for s in sm.list_secrets()["SecretList"] if "missed.console" in s["Name"]] == []
+    [alert] = [m for m in deployed.notifications(after=mark) if m.get("username") == "missed.console"]
+    assert "login profile deleted" in alert["actions"] and "console-password secret deleted" in alert["actions"]
+
+
 def test_password_policy_drift_by_someone_else_is_reverted_and_alerted(deployed: Deployed) -> None:
     iam = deployed.client("iam")
+    mark = deployed.mark()
     deployed.hire(person("E4009", "Policy", "Setter"))  # Turnstile applies the policy itself: no alert
     deployed.cloud.settle()
-    assert not [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    assert not [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
+    mark = deployed.mark()
     iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
     deployed.cloud.settle()
     assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14
-    [alert] = [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    [alert] = [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
     assert alert["changed_by"] == "arn:aws:iam::123456789012:root" and alert["action"] == "UpdateAccountPasswordPolicy"
     assert alert["requested"]["minimumPasswordLength"] == 8
     assert alert["reverted"]["MinimumPasswordLength"] == {"was": 8, "now": 14}
     # the re-application is Turnstile's own change: it does not alert again (no loop)
     deployed.cloud.settle()
-    assert not [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    assert len([m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]) == 1
 
 
 def test_deleting_the_password_policy_is_reverted(deployed: Deployed) -> None:
+    deployed.cloud.fire_schedule("turnstile-PasswordPolicySchedule")  # whatever ran before, the policy is set
+    mark = deployed.mark()
     deployed.client("iam").delete_account_password_policy()
     deployed.cloud.settle()
     assert deployed.client("iam").get_account_password_policy()["PasswordPolicy"]["PasswordReusePrevention"] == 24
-    [alert] = [m for m in deployed.notifications() if m["event"] == "PasswordPolicyDrift"]
+    [alert] = [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
     assert alert["action"] == "DeleteAccountPasswordPolicy"
 
 
+def test_the_daily_schedule_reapplies_the_password_policy(deployed: Deployed) -> None:
+    """The PasswordPolicySchedule backstop (a drift CloudTrail never delivered) restores the policy on its own."""
+    iam = deployed.client("iam")
+    with deployed.cloud.cloudtrail.losing():
+        iam.update_account_password_policy(MinimumPasswordLength=9)
+    assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 9
+    deployed.cloud.fire_schedule("turnstile-PasswordPolicySchedule")
+    assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14
+
+
 def test_turnstiles_own_calls_carry_its_role_identity(deployed: Deployed) -> None:
-    created = [e for e in deployed.cloud.cloudtrail.emitted if e["eventName"] == "CreateUser"]
-    identity = created[0]["userIdentity"]
+    deployed.hire(person("E4090", "Own", "Identity"))
+    [created] = [
+        e
+        for e in deployed.cloud.cloudtrail.emitted
+        if e["eventName"] == "CreateUser" and e["requestParameters"]["userName"] == "own.identity"
+    ]
+    identity = created["userIdentity"]
     assert identity["type"] == "AssumedRole"
     assert ":role/Turnstile-FunctionsCreateUserRole" in identity["sessionContext"]["sessionIssuer"]["arn"]
     profiles = [e for e in deployed.cloud.cloudtrail.emitted if e["eventName"] == "CreateLoginProfile"]

@@ -52,22 +52,26 @@ def test_programmatic_only_user(deployed: Deployed) -> None:
     assert "login_profile" not in deployed.state_output(run, "NotifyOnboarded")["results"]
 
 
-def test_console_and_programmatic_user_is_announced_with_secret_arns_only(deployed: Deployed) -> None:
-    deployed.notifications()
+def test_a_console_user_who_needs_keys_makes_their_own_and_is_announced_with_secret_arns_only(
+    deployed: Deployed,
+) -> None:
+    mark = deployed.mark()
     [run] = deployed.hire(person("E2003", "Alan", "Turing", console=True, programmatic=True, username="aturing"))
     assert deployed.parked(run)
-    assert secret_names(deployed, "aturing") == [
-        "turnstile/users/aturing/access-key",
-        "turnstile/users/aturing/console-password",
+    # CIS 1.11: no access key at creation for a console user; the self-service group lets them make one with MFA
+    assert secret_names(deployed, "aturing") == ["turnstile/users/aturing/console-password"]
+    assert deployed.client("iam").list_access_keys(UserName="aturing")["AccessKeyMetadata"] == []
+    assert "turnstile-self-service-keys" in [
+        g["GroupName"] for g in deployed.client("iam").list_groups_for_user(UserName="aturing")["Groups"]
     ]
-    [message] = [m for m in deployed.notifications() if m.get("username") == "aturing"]
-    assert message["event"] == "UserOnboarded"
+    [message] = [m for m in deployed.notifications(after=mark) if m.get("username") == "aturing"]
+    assert message["event"] == "UserOnboarded" and message["access_key_secret_arn"] is None
     assert (
         message["console_password_secret_arn"]
         .split(":secret:")[1]
         .startswith("turnstile/users/aturing/console-password")
     )
-    assert message["access_key_secret_arn"].split(":secret:")[1].startswith("turnstile/users/aturing/access-key")
+    assert "creates their own access key" in message["instructions"]
     entries = audit.entries(deployed.client("dynamodb"), deployed.table, "USER#aturing")
     assert [e["action"] for e in entries] == ["Onboarded"]
 
@@ -75,7 +79,7 @@ def test_console_and_programmatic_user_is_announced_with_secret_arns_only(deploy
 def test_invalid_event_is_rejected_with_a_reason_and_creates_nothing(deployed: Deployed) -> None:
     iam, sm = deployed.client("iam"), deployed.client("secretsmanager")
     users, secrets = len(iam.list_users()["Users"]), len(sm.list_secrets()["SecretList"])
-    deployed.notifications()
+    mark = deployed.mark()
     [run] = deployed.hire(hire_detail(employee_id="E2004", email="nope", department="Marketing"))
     assert run["status"] == "FAILED" and run["error"] == "InvalidHireEvent"
     assert (len(iam.list_users()["Users"]), len(sm.list_secrets()["SecretList"])) == (users, secrets)
@@ -85,7 +89,7 @@ def test_invalid_event_is_rejected_with_a_reason_and_creates_nothing(deployed: D
         if e["details"]["employee_id"] == "E2004"
     ]
     assert reasons == ["detail.email: String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'"]
-    [alert] = [m for m in deployed.notifications() if m["event"] == "HireRejected"]
+    [alert] = [m for m in deployed.notifications(after=mark) if m["event"] == "HireRejected"]
     assert alert["employee_id"] == "E2004" and "detail.email" in alert["reason"]
     # nothing but the validator and the recorder ran
     history = deployed.cloud.history(run["executionArn"])
@@ -94,20 +98,17 @@ def test_invalid_event_is_rejected_with_a_reason_and_creates_nothing(deployed: D
 
 
 def test_same_event_twice_makes_one_user_one_key_one_secret(deployed: Deployed) -> None:
-    detail = person("E2005", "Katherine", "Johnson", console=True, programmatic=True)
+    detail = person("E2005", "Katherine", "Johnson", console=False, programmatic=True)
     first, second = deployed.hire(detail, detail)
     assert sorted([deployed.parked(first), deployed.parked(second)]) == [False, True]
     iam, sm = deployed.client("iam"), deployed.client("secretsmanager")
     assert [u["UserName"] for u in iam.list_users()["Users"]].count("katherine.johnson") == 1
     assert len(iam.list_access_keys(UserName="katherine.johnson")["AccessKeyMetadata"]) == 1
-    assert secret_names(deployed, "katherine.johnson") == [
-        "turnstile/users/katherine.johnson/access-key",
-        "turnstile/users/katherine.johnson/console-password",
-    ]
+    assert secret_names(deployed, "katherine.johnson") == ["turnstile/users/katherine.johnson/access-key"]
     for name in secret_names(deployed, "katherine.johnson"):
         assert len(sm.list_secret_version_ids(SecretId=name)["Versions"]) == 1
-    claims = sorted(deployed.state_output(run, "ClaimHire")["claim"]["duplicate"] for run in (first, second))
-    assert claims == [False, True]
+    owners = sorted(deployed.state_output(run, "ClaimHire")["claim"]["owned"] for run in (first, second))
+    assert owners == [False, True]
 
 
 def test_replaying_an_onboarded_hire_changes_nothing(deployed: Deployed) -> None:
@@ -117,7 +118,7 @@ def test_replaying_an_onboarded_hire_changes_nothing(deployed: Deployed) -> None
     sm = deployed.client("secretsmanager")
     versions = [v["VersionId"] for v in sm.list_secret_version_ids(SecretId=name)["Versions"]]
     [again] = deployed.hire(detail)
-    assert again["status"] == "SUCCEEDED" and output(again)["claim"]["duplicate"] is True
+    assert again["status"] == "SUCCEEDED" and output(again)["claim"]["owned"] is False
     assert [v["VersionId"] for v in sm.list_secret_version_ids(SecretId=name)["Versions"]] == versions
 
 
@@ -144,12 +145,13 @@ def test_name_conflict_with_an_unmanaged_user_fails_and_leaves_that_user_untouch
     assert secret_names(deployed, "mary.jackson") == []
     [failure] = [e for e in audit.entries(deployed.client("dynamodb"), deployed.table, "USER#mary.jackson")]
     assert failure["action"] == "OnboardingFailed" and failure["details"]["rolled_back"] == []
+    assert "not managed by Turnstile" in failure["details"]["reason"]
 
 
 def test_a_failing_step_rolls_back_and_a_replay_after_the_fix_succeeds(deployed: Deployed) -> None:
     iam = deployed.client("iam")
     iam.delete_group(GroupName="data")  # someone removed an allow-listed group out of band
-    detail = person("E2008", "Annie", "Easley", team="Data", programmatic=True)
+    detail = person("E2008", "Annie", "Easley", team="Data", console=False, programmatic=True)
     [failed] = deployed.hire(detail)
     assert failed["status"] == "FAILED" and failed["error"] == "OnboardingFailed"
     assert "annie.easley" not in [u["UserName"] for u in iam.list_users()["Users"]]
@@ -157,5 +159,6 @@ def test_a_failing_step_rolls_back_and_a_replay_after_the_fix_succeeds(deployed:
     iam.create_group(GroupName="data", Path="/turnstile/")
     [replayed] = deployed.hire(detail)
     assert deployed.parked(replayed)
+    assert deployed.state_output(replayed, "ClaimHire")["claim"]["took_over_from"] == failed["executionArn"]
     groups = sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="annie.easley")["Groups"])
     assert groups == ["data", "engineering", "turnstile-mfa-required"]
