@@ -27,6 +27,10 @@ class GroupNotAllowed(TurnstileError):
     """A group outside the configured allow-list was requested."""
 
 
+class InvalidEvent(TurnstileError):
+    """An event a function received does not fit its model: the message names each field and rule, never a value."""
+
+
 class TransientAwsError(TurnstileError):
     """Throttling or a service-side fault that outlived the SDK's own retries; the workflow retries it."""
 

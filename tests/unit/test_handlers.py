@@ -13,6 +13,7 @@ import pytest
 from turnstile import handlers
 from turnstile.dal.table import ClaimStatus
 from turnstile.domain import audit, claims
+from turnstile.errors import InvalidEvent
 from turnstile.handlers import (
     add_to_groups,
     claim_hire,
@@ -217,6 +218,21 @@ def test_a_failure_the_workflow_already_alerted_is_not_alerted_twice(account: Ac
     url = inbox(account)
     body = call(reconcile_onboarding, ended(EXECUTION + "rejected", "FAILED", "InvalidHireEvent"))
     assert body == {"outcome": "already-reported"} and messages(account, url) == []
+
+
+def test_a_malformed_status_event_fails_naming_the_field_never_its_value_and_changes_nothing(account: Account) -> None:
+    url = inbox(account)
+    event = ended(EXECUTION + "one", "EXPLODED")
+    event["detail"]["executionArn"] = "not-an-arn-SECRETISH"
+    with pytest.raises(InvalidEvent) as raised:
+        call(reconcile_onboarding, event)
+    assert "detail.status" in str(raised.value) and "detail.executionArn" in str(raised.value)
+    assert "EXPLODED" not in str(raised.value) and "SECRETISH" not in str(raised.value)
+    assert raised.value.__suppress_context__  # the pydantic error, which quotes the input, is not chained
+    assert (
+        messages(account, url) == []
+        and audit.entries(account.client("dynamodb"), account.env.table_name, "FAILED") == []
+    )
 
 
 def test_a_rerun_puts_back_a_boundary_someone_removed(account: Account) -> None:
