@@ -23,13 +23,13 @@ from typing import Any
 
 import yaml
 
+from stacks.configuration import CONFIG_ENV, DEFAULT_CONFIG, load_config
 from stacks.function_specs import FUNCTIONS, writes_iam
 
 from . import account
 from .adapters.faults import Call
 from .cloud import LocalCloud
 
-ROOT = Path(__file__).resolve().parent.parent
 IAM_WRITERS = {f"turnstile-{name}" for name, spec in FUNCTIONS.items() if writes_iam(spec)}
 
 
@@ -37,6 +37,7 @@ IAM_WRITERS = {f"turnstile-{name}" for name, spec in FUNCTIONS.items() if writes
 class Outcome:
     label: str
     hires: int
+    executions: int
     onboarded: int
     duplicates: int
     rolled_back: int
@@ -55,22 +56,27 @@ class Outcome:
 
 
 def synthesize(outdir: Path, config_overrides: dict[str, Any] | None) -> Path:
-    """The app, synthesized in this process (as the tests do), optionally with configuration overrides."""
+    """The app, synthesized in this process (as the tests do) from the configuration in use (TURNSTILE_CONFIG or
+    the repo's), with `section.key` overrides."""
     from app import build_app
 
+    previous = os.environ.get(CONFIG_ENV)
     if config_overrides:
-        config = yaml.safe_load((ROOT / "config" / "turnstile.yaml").read_text())
+        config = yaml.safe_load(Path(previous or DEFAULT_CONFIG).read_text())
         for dotted, value in config_overrides.items():
             section, key = dotted.split(".")
             config.setdefault(section, {})[key] = value
         path = outdir.parent / "turnstile.yaml"
         path.write_text(yaml.safe_dump(config))
-        os.environ["TURNSTILE_CONFIG"] = str(path)
+        os.environ[CONFIG_ENV] = str(path)
     try:
         app, _ = build_app(str(outdir))
         app.synth()
     finally:
-        os.environ.pop("TURNSTILE_CONFIG", None)
+        if previous is None:
+            os.environ.pop(CONFIG_ENV, None)
+        else:
+            os.environ[CONFIG_ENV] = previous
     return outdir
 
 
@@ -89,7 +95,7 @@ def hire(n: int) -> dict[str, Any]:
 def run_burst(label: str, assembly: Path, hires: int, throttle_share: float, seed: int) -> Outcome:
     chance = random.Random(seed)
     with LocalCloud() as cloud:
-        account.prepare(cloud, "turnstile-hr")
+        account.prepare(cloud, load_config().hr.bus_name)
         deployment = cloud.deploy(assembly)
         machine = deployment.outputs["OnboardingStateMachineArn"]
         bus, hr = deployment.outputs["HrBusName"], account.hr_publisher(cloud)
@@ -112,6 +118,7 @@ def run_burst(label: str, assembly: Path, hires: int, throttle_share: float, see
         return Outcome(
             label=label,
             hires=hires,
+            executions=len(runs),
             onboarded=outcome["onboarded"],
             duplicates=outcome["duplicate"],
             rolled_back=outcome["rolled back"],
@@ -125,23 +132,22 @@ def run_burst(label: str, assembly: Path, hires: int, throttle_share: float, see
 
 
 def classify(cloud: LocalCloud, run: dict[str, Any]) -> str:
-    states = [
-        e["stateEnteredEventDetails"]["name"]
-        for e in cloud.history(run["executionArn"])
-        if "stateEnteredEventDetails" in e
-    ]
+    """onboarded (parked waiting for MFA), duplicate, rolled back (RollBackHire ran, whether or not it completed),
+    or failed (any other end)."""
+    history = cloud.history(run["executionArn"])
+    states = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
     if "DuplicateHire" in states:
         return "duplicate"
     if "RollBackHire" in states:
         return "rolled back"
-    if run["status"] == "RUNNING" and states[-1] == "AwaitMfaEnrolment":
+    if run["status"] == "RUNNING" and states and states[-1] == "AwaitMfaEnrolment":
         return "onboarded"
     return "failed"
 
 
 def report(outcome: Outcome) -> None:
     share = f"{outcome.iam_throttled} of {outcome.iam_calls} IAM calls throttled"
-    print(f"\n== {outcome.label}: {outcome.hires} hires, {share}")
+    print(f"\n== {outcome.label}: {outcome.hires} hires, {outcome.executions} executions, {share}")
     print(f"onboarded {outcome.onboarded}, duplicates {outcome.duplicates}, rolled back {outcome.rolled_back}, ")
     print(f"failed otherwise {outcome.failed_otherwise}; wall time {outcome.wall_seconds:.1f} s")
     print(f"peak IAM requests in flight: {outcome.iam_peak_in_flight}")
@@ -156,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--compare-unreserved", action="store_true")
     args = parser.parse_args(argv)
-    variants: list[tuple[str, dict[str, Any] | None]] = [("reserved concurrency 2 per IAM writer", None)]
+    reserved = load_config().lambdas.iam_write_concurrency
+    variants: list[tuple[str, dict[str, Any] | None]] = [(f"reserved concurrency {reserved} per IAM writer", None)]
     if args.compare_unreserved:
         variants.append(("no reserved concurrency", {"lambdas.iam_write_concurrency": None}))
     rows = []

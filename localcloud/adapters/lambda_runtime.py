@@ -42,8 +42,8 @@ from . import authorization
 
 _original_invoke = LambdaFunction._invoke_lambda
 CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
-# Containers per function when nothing is reserved (the account's unreserved concurrency, scaled down: each
-# container is a full import of the function's code).
+# Containers of a function when nothing is reserved for it (per function, not an account-wide pool as in Lambda:
+# each container is a full import of the function's code).
 UNRESERVED_CONTAINERS = 32
 HANDOFF_SECONDS = 10.0  # how long a container handed to a backing-off retry is kept for it
 THROTTLED = "Lambda.TooManyRequestsException"
@@ -87,20 +87,19 @@ def asynchronous() -> Iterator[None]:
         _invocation.asynchronous = previous
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class _Ticket:
-    """A throttled execution's place in its function's queue while its retry backs off."""
+    """A throttled execution waiting, during one retry back-off, for a container of its function (each back-off
+    queues anew, at the back)."""
 
     thread: int | None
     handed: threading.Event = dataclasses.field(default_factory=threading.Event)
-    abandoned: bool = False
 
 
 class Container:
     def __init__(self, slot: int) -> None:
         self.slot = slot
         self.package: ModuleType | None = None
-        self.ready = threading.Event()
 
 
 class ThreadEnviron(MutableMapping[str, str]):
@@ -180,12 +179,14 @@ class InProcessRuntime:
         self._pools: dict[tuple[str, str], list[Container]] = {}
         self._busy: set[tuple[tuple[str, str], int]] = set()
         self._pool_changed = threading.Condition()
+        self._unpacking = threading.Lock()
         self._namespace = f"_localcloud_{uuid.uuid4().hex[:8]}"  # a new account starts every function cold
         self._credentials: dict[str, dict[str, str]] = {}
         self._before: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.peak_concurrency: dict[str, int] = {}  # per function: the most invocations running at once
         self.throttled: dict[str, int] = {}  # per function: synchronous invocations refused at its limit
-        self._awaiting_capacity: dict[int | None, LambdaFunction] = {}  # thread that will retry -> function
+        # an execution's thread whose last invocation was throttled -> (that thread, the function)
+        self._awaiting_capacity: dict[int | None, tuple[threading.Thread, LambdaFunction]] = {}
         self._waiting: dict[tuple[str, str], collections.deque[_Ticket]] = {}  # retries waiting, per function
         self._handed: dict[tuple[tuple[str, str], int | None], tuple[Container, float]] = {}  # -> (container, until)
 
@@ -297,7 +298,8 @@ class InProcessRuntime:
         key = _key(function)
         limit = _limit(function)
         with self._pool_changed:
-            handed = self._handed.pop((key, _execution_thread()), None)
+            execution = _execution_thread()
+            handed = self._handed.pop((key, execution.ident), None)
             free = handed[0] if handed is not None else None
             while free is None:
                 self._reclaim_unclaimed(key)
@@ -308,12 +310,14 @@ class InProcessRuntime:
                     pool.append(free)
                 if free is not None:
                     self._busy.add((key, free.slot))
-                elif not getattr(_invocation, "asynchronous", False):
+                elif limit == 0 or not getattr(_invocation, "asynchronous", False):
                     self.throttled[function.function_name] = self.throttled.get(function.function_name, 0) + 1
-                    self._awaiting_capacity[_execution_thread()] = function
+                    if execution is not threading.current_thread():  # a Step Functions task: its retry waits
+                        self._awaiting_capacity[execution.ident] = (execution, function)
                     return None
                 else:
                     self._pool_changed.wait(timeout=1)
+            self._awaiting_capacity.pop(execution.ident, None)  # this execution is no longer throttled
             running = sum(1 for k, _ in self._busy if k == key)
             name = function.function_name
             self.peak_concurrency[name] = max(self.peak_concurrency.get(name, 0), running)
@@ -326,15 +330,16 @@ class InProcessRuntime:
         cannot take the container a waiting retry was promised (Lambda itself promises none: this only spares
         the emulator's slower invocations from burning retries AWS would not burn). False when the execution was
         not throttled: the back-off then only advances the clock."""
-        function = self._awaiting_capacity.pop(threading.get_ident(), None)
-        if function is None:
+        thread, function = self._awaiting_capacity.pop(threading.get_ident(), (None, None))
+        if function is None or thread is not threading.current_thread():  # none, or a dead thread's (ident reused)
             return False
         ticket = _Ticket(threading.get_ident())
         with self._pool_changed:
             self._waiting.setdefault(_key(function), collections.deque()).append(ticket)
         if not ticket.handed.wait(timeout=seconds):
             with self._pool_changed:
-                ticket.abandoned = not ticket.handed.is_set()
+                if not ticket.handed.is_set():
+                    self._waiting[_key(function)].remove(ticket)
         return True
 
     def _release(self, function: LambdaFunction, container: Container) -> None:
@@ -344,12 +349,11 @@ class InProcessRuntime:
     def _hand_over_or_free(self, key: tuple[str, str], container: Container) -> None:
         """The first retry still waiting for this function gets the container; else it is free. (Lock held.)"""
         waiting = self._waiting.get(key)
-        while waiting:
+        if waiting:
             ticket = waiting.popleft()
-            if not ticket.abandoned:
-                self._handed[(key, ticket.thread)] = (container, time.monotonic() + HANDOFF_SECONDS)
-                ticket.handed.set()
-                return
+            self._handed[(key, ticket.thread)] = (container, time.monotonic() + HANDOFF_SECONDS)
+            ticket.handed.set()
+            return
         self._busy.discard((key, container.slot))
         self._pool_changed.notify_all()
 
@@ -372,10 +376,12 @@ class InProcessRuntime:
 
     def _load_package(self, function: LambdaFunction, top: str, slot: int) -> ModuleType:
         code_dir = self.workdir / re.sub(r"\W", "_", f"{function.function_name}-{function.code_sha_256[:12]}")
-        with self._pool_changed:  # one thread unpacks the code
+        with self._unpacking:  # one thread unpacks a package, completely or not at all
             if not code_dir.exists():
+                partial = code_dir.with_name(f"{code_dir.name}.{uuid.uuid4().hex[:8]}.partial")
                 with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
-                    archive.extractall(code_dir)
+                    archive.extractall(partial)
+                partial.rename(code_dir)
         alias = re.sub(r"\W", "_", f"{self._namespace}_{function.function_name}_{slot}_{top}")
         init = code_dir / top / "__init__.py"
         spec = importlib.util.spec_from_file_location(alias, init, submodule_search_locations=[str(init.parent)])
@@ -397,10 +403,10 @@ def _key(function: LambdaFunction) -> tuple[str, str]:
     return (function.function_arn, function.code_sha_256)
 
 
-def _execution_thread() -> int | None:
+def _execution_thread() -> threading.Thread:
     """The thread that will retry this invocation: a Step Functions execution's (see TaskThread), else this one."""
     caller = threading.current_thread()
-    return getattr(caller, "execution_thread", caller).ident
+    return getattr(caller, "execution_thread", caller)
 
 
 def _limit(function: LambdaFunction) -> int:

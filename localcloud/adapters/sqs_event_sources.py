@@ -3,7 +3,8 @@ whatever the message carried. Lambda passes each message's attributes, in the ev
 (`{"stringValue", "binaryValue", "stringListValues", "binaryListValues", "dataType"}`, AWS Lambda Developer Guide,
 "Using Lambda with Amazon SQS", example message event): a dead-letter queue's consumer reads EventBridge's
 ERROR_CODE and ERROR_MESSAGE there. (moto's poller receives copies filtered to no attribute names; the stored
-message still has them.) Adapter: build the record from the stored message as Lambda does."""
+message still has them.) Adapter: build the record from the stored message as Lambda does. Not emulated: moto
+invokes once per message where Lambda sends batches (Turnstile's consumer handles each record alone)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,11 @@ def record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
         "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp or message.sent_timestamp),
     }
     if queue_arn.endswith(".fifo"):
-        attributes |= {"MessageGroupId": message.group_id, "MessageDeduplicationId": message.deduplication_id}
+        attributes |= {
+            "SequenceNumber": stored.sequence_number,
+            "MessageGroupId": message.group_id,
+            "MessageDeduplicationId": message.deduplication_id,
+        }
     return {
         "messageId": message.id,
         "receiptHandle": message.receipt_handle,

@@ -191,7 +191,6 @@ def discover(matrix: Matrix, *, first_fault: Site | None = None) -> dict[Site, b
     sites: dict[Site, bool] = {}
     for programmatic in (False, True):
         detail = matrix.hire_detail(programmatic)
-        username = f"cell.number{detail['employee_id'].lstrip('F0')}"
         faults = matrix.deployed.cloud.faults
         with faults.recording() as calls:
             if first_fault is None:
@@ -203,7 +202,6 @@ def discover(matrix: Matrix, *, first_fault: Site | None = None) -> dict[Site, b
                     matrix.deployed.cloud.settle()
                     assert run["status"] == "FAILED"
             matrix.deployed.cloud.settle()
-        del username
         for site in turnstile_sites(calls):
             sites.setdefault(site, programmatic)
     return sites
