@@ -26,12 +26,13 @@ from typing import Any
 from moto.events.exceptions import ValidationException
 from moto.events.models import EventsBackend
 
+from .wrapping import Wrappers
+
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_ENTRIES = 10
 TIME_BYTES = 14
 OVER_THE_LIMIT = "Total size of the entries in the request is over the limit."
 MALFORMED = {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
-_saved: dict[str, Any] = {}
 
 
 def _utf8(value: Any) -> int:
@@ -69,13 +70,6 @@ def _put_events(original: Callable[..., Any]) -> Callable[..., Any]:
     return put_events
 
 
-def install() -> None:
-    if _saved:  # already installed: wrapping twice would make uninstall restore a wrapper
-        return
-    _saved["put_events"] = EventsBackend.put_events
-    EventsBackend.put_events = _put_events(_saved["put_events"])  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    if "put_events" in _saved:
-        EventsBackend.put_events = _saved.pop("put_events")  # type: ignore[method-assign]
+_WRAPPERS = Wrappers(EventsBackend, {"put_events": _put_events})
+install = _WRAPPERS.install
+uninstall = _WRAPPERS.uninstall

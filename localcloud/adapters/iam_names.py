@@ -22,7 +22,7 @@ from typing import Any
 from moto.iam.exceptions import EntityAlreadyExists
 from moto.iam.models import IAMBackend
 
-_saved: dict[str, Any] = {}
+from .wrapping import Wrappers
 
 
 def refuse_taken(kind: str, name: str, existing: Iterable[str]) -> None:
@@ -83,24 +83,17 @@ def _update_group(original: Callable[..., Any]) -> Callable[..., Any]:
     return update_group
 
 
-WRAPPERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    "create_user": _create_user,
-    "create_group": _create_group,
-    "create_role": _create_role,
-    "update_user": _update_user,
-    "update_group": _update_group,
-}
+_WRAPPERS = Wrappers(
+    IAMBackend,
+    {
+        "create_user": _create_user,
+        "create_group": _create_group,
+        "create_role": _create_role,
+        "update_user": _update_user,
+        "update_group": _update_group,
+    },
+)
 
 
-def install() -> None:
-    if _saved:  # already installed: wrapping twice would make uninstall restore a wrapper
-        return
-    for name, wrap in WRAPPERS.items():
-        _saved[name] = getattr(IAMBackend, name)
-        setattr(IAMBackend, name, wrap(_saved[name]))
-
-
-def uninstall() -> None:
-    for name, original in _saved.items():
-        setattr(IAMBackend, name, original)
-    _saved.clear()
+install = _WRAPPERS.install
+uninstall = _WRAPPERS.uninstall

@@ -30,11 +30,11 @@ from .constraints import (
     tag_characters_valid,
     too_long,
 )
+from .wrapping import Wrappers
 
 MAX_TAGS = 50
 MAX_KEY = 128
 MAX_VALUE = 256
-_saved: dict[str, Any] = {}
 
 
 def violations(tags: list[dict[str, str]]) -> list[str]:
@@ -102,23 +102,16 @@ def _tag_verification(original: Callable[..., Any]) -> Callable[..., Any]:
     return tag_verification
 
 
-WRAPPERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    "create_user": _create_user,
-    "create_role": _create_role,
-    "tag_user": _tag_user,
-    "_tag_verification": _tag_verification,
-}
+_WRAPPERS = Wrappers(
+    IAMBackend,
+    {
+        "create_user": _create_user,
+        "create_role": _create_role,
+        "tag_user": _tag_user,
+        "_tag_verification": _tag_verification,
+    },
+)
 
 
-def install() -> None:
-    if _saved:  # already installed: wrapping twice would make uninstall restore a wrapper
-        return
-    for name, wrap in WRAPPERS.items():
-        _saved[name] = getattr(IAMBackend, name)
-        setattr(IAMBackend, name, wrap(_saved[name]))
-
-
-def uninstall() -> None:
-    for name, original in _saved.items():
-        setattr(IAMBackend, name, original)
-    _saved.clear()
+install = _WRAPPERS.install
+uninstall = _WRAPPERS.uninstall

@@ -24,6 +24,7 @@ from moto.secretsmanager.exceptions import ValidationException
 from moto.secretsmanager.models import SecretsManagerBackend
 
 from .constraints import detected, too_long
+from .wrapping import Wrappers
 
 MAX_NAME = 512
 MAX_KEY = 128
@@ -32,7 +33,6 @@ NAME = re.compile(r"[A-Za-z0-9/_+=.@!-]+")
 INVALID_NAME = (
     "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
 )
-_saved: dict[str, Any] = {}
 
 
 def tag_violations(tags: list[tuple[str, str]]) -> list[str]:
@@ -77,21 +77,14 @@ def _tag_resource(original: Callable[..., Any]) -> Callable[..., Any]:
     return tag_resource
 
 
-WRAPPERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    "create_secret": _create_secret,
-    "tag_resource": _tag_resource,
-}
+_WRAPPERS = Wrappers(
+    SecretsManagerBackend,
+    {
+        "create_secret": _create_secret,
+        "tag_resource": _tag_resource,
+    },
+)
 
 
-def install() -> None:
-    if _saved:  # already installed: wrapping twice would make uninstall restore a wrapper
-        return
-    for name, wrap in WRAPPERS.items():
-        _saved[name] = getattr(SecretsManagerBackend, name)
-        setattr(SecretsManagerBackend, name, wrap(_saved[name]))
-
-
-def uninstall() -> None:
-    for name, original in _saved.items():
-        setattr(SecretsManagerBackend, name, original)
-    _saved.clear()
+install = _WRAPPERS.install
+uninstall = _WRAPPERS.uninstall
