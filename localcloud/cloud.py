@@ -167,6 +167,7 @@ class LocalCloud:
             iam_authorization.uninstall()
             log_group_arns.uninstall()
             function_logging.uninstall()
+            sqs_event_sources.uninstall()
             sns_deliveries.uninstall()
             state_machine_roles.uninstall()
             cloudtrail.uninstall()

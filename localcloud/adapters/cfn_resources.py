@@ -181,7 +181,8 @@ class CdkMetadata(_Applied, CloudFormationModel):
 ADAPTED_TYPES = [IamGroup, SqsQueuePolicy, SnsTopicPolicy, EventBusPolicy, CdkMetadata]
 
 # Gap: moto's AWS::Events::Archive expects EventPattern as a JSON string; CloudFormation (and CDK) give an object.
-_original_archive_create = Archive.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_original_archive_descriptor = vars(Archive)["create_from_cloudformation_json"]  # put back as it was
+_original_archive_create = _original_archive_descriptor.__func__
 
 
 @classmethod  # type: ignore[misc]
@@ -215,6 +216,6 @@ def supported_types() -> set[str]:
 
 
 def uninstall() -> None:
-    setattr(Archive, "create_from_cloudformation_json", classmethod(_original_archive_create))  # noqa: B010
+    setattr(Archive, "create_from_cloudformation_json", _original_archive_descriptor)  # noqa: B010
     if EventBus.__dict__.get("physical_resource_id") is _BUS_NAME:
         del EventBus.physical_resource_id  # type: ignore[attr-defined]

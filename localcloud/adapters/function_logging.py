@@ -9,7 +9,8 @@ from typing import Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 
-_original_cfn = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_original_descriptor = vars(LambdaFunction)["create_from_cloudformation_json"]  # put back as it was, not re-wrapped
+_original_cfn = _original_descriptor.__func__
 _original_create = LambdaBackend.create_function
 
 
@@ -41,5 +42,5 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    setattr(LambdaFunction, "create_from_cloudformation_json", classmethod(_original_cfn))  # noqa: B010
+    setattr(LambdaFunction, "create_from_cloudformation_json", _original_descriptor)  # noqa: B010
     setattr(LambdaBackend, "create_function", _original_create)  # noqa: B010
