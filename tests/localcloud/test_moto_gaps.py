@@ -536,6 +536,36 @@ def test_adapter_skips_waits_and_backoffs_on_the_virtual_clock(cloud: LocalCloud
     assert (cloud.clock.now() - before).total_seconds() >= 7 * 24 * 3600 + 300
 
 
+def test_gap_moto_enters_states_at_wall_clock_time() -> None:
+    import datetime
+
+    from moto.stepfunctions.parser.asl.component.state import state
+
+    assert "EnteredTime=datetime.datetime.now(tz=datetime.timezone.utc)" in inspect.getsource(state)
+    assert clock._original_state_datetime is datetime
+
+
+def test_adapter_enters_states_at_the_virtual_clock_time(cloud: LocalCloud) -> None:
+    """A wait registered after the account's clock moved on must count from the account's now, not the host's:
+    the MFA deadline is computed from `$$.State.EnteredTime` and compared with the scheduled sweeper's time."""
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "Entered"},
+            "Entered": {"Type": "Pass", "Parameters": {"at.$": "$$.State.EnteredTime"}, "End": True},
+        },
+    }
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    client("stepfunctions").create_state_machine(
+        name="m", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+    )
+    cloud.clock.advance(10 * 24 * 3600)
+    before = cloud.clock.now()
+    result = run_machine()
+    entered = dt.datetime.fromisoformat(json.loads(result["output"])["at"])
+    assert before + dt.timedelta(seconds=3600) <= entered <= cloud.clock.now()
+
+
 # MFA codes ----------------------------------------------------------------------------------------------
 def enable_with(codes: tuple[str, str] | None, user: str = "u") -> None:
     iam = client("iam")
@@ -755,7 +785,6 @@ def test_adapter_scheduled_rules_match_no_event_and_fire_on_the_local_clock(clou
     event = json.loads(tick["Body"])
     fired = dt.datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     assert event["detail-type"] == "Scheduled Event" and before <= fired <= after
-
 
 
 LEAK_CHECK = """
