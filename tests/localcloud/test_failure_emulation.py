@@ -260,6 +260,12 @@ def test_recording_lists_every_call_site(cloud: LocalCloud) -> None:
 
 
 # Server mode: what moto does not implement --------------------------------------------------------------------------
+def test_gap_moto_raises_not_implemented_for_an_action_it_lacks(raw_moto: None) -> None:
+    """In-process the caller sees the exception; moto's HTTP server turns it into a 500 with a traceback."""
+    with pytest.raises(NotImplementedError):
+        client("iam").generate_service_last_accessed_details(Arn="arn:aws:iam::123456789012:role/x")
+
+
 def test_server_mode_answers_an_unimplemented_action_as_aws_does_not_with_a_traceback(cloud: LocalCloud) -> None:
     endpoint = cloud.serve()
     iam = boto3.client(
@@ -331,3 +337,55 @@ def test_with_the_adapter_the_sqs_event_carries_message_attributes_as_lambda_sha
     }
     assert record["messageAttributes"]["RAW"]["binaryValue"] == "AAE="
     assert record["body"] == "event" and record["attributes"]["SentTimestamp"] != "1545082649183"
+
+
+# Step Functions: stopping an execution that waits for a task token --------------------------------------------------
+CALLBACK = json.dumps(
+    {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "QUEUE", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "TimeoutSeconds": 3600,
+                "End": True,
+            }
+        },
+    }
+)
+
+
+def stopped_while_waiting(sfn: Any, sqs: Any, role: str) -> str:
+    """The status of an execution parked on a task token, half a second after StopExecution."""
+    url, _ = queues.queue(sqs, "tokens")
+    arn = str(
+        sfn.create_state_machine(name="cb", definition=CALLBACK.replace("QUEUE", url), roleArn=role)["stateMachineArn"]
+    )
+    execution = sfn.start_execution(stateMachineArn=arn, name="waiting")["executionArn"]
+    for _ in range(100):  # parked: the token was sent
+        if sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"):
+            break
+        time.sleep(0.02)
+    sfn.stop_execution(executionArn=execution, error="Stopped", cause="by a test")
+    time.sleep(0.5)
+    return str(sfn.describe_execution(executionArn=execution)["status"])
+
+
+def test_gap_moto_leaves_a_stopped_callback_wait_running(raw_moto: None) -> None:
+    assert (
+        stopped_while_waiting(client("stepfunctions"), client("sqs"), "arn:aws:iam::123456789012:role/x") == "RUNNING"
+    )
+
+
+def test_with_the_adapter_a_stopped_callback_wait_ends_aborted(cloud: LocalCloud) -> None:
+    iam = cloud.client("iam")
+    trust = {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    role = iam.create_role(
+        RoleName="cb", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    )["Role"]["Arn"]
+    send = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
+    iam.put_role_policy(
+        RoleName="cb", PolicyName="send", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [send]})
+    )
+    assert stopped_while_waiting(cloud.client("stepfunctions"), cloud.client("sqs"), role) == "ABORTED"
