@@ -312,7 +312,8 @@ class InProcessRuntime:
                     self._busy.add((key, free.slot))
                 elif limit == 0 or not getattr(_invocation, "asynchronous", False):
                     self.throttled[function.function_name] = self.throttled.get(function.function_name, 0) + 1
-                    if execution is not threading.current_thread():  # a Step Functions task: its retry waits
+                    # a Step Functions task's retry waits for a container, unless none can ever free up
+                    if execution is not threading.current_thread() and limit > 0:
                         self._awaiting_capacity[execution.ident] = (execution, function)
                     return None
                 else:

@@ -14,8 +14,10 @@ STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
 # Retried, all with full jitter:
 # - a function at its concurrency limit (Lambda.TooManyRequestsException): reserved concurrency is what bounds IAM
-#   calls in flight during a burst of hires, so waiting for a slot is normal and patient - up to 20 tries, 1 s
-#   doubling to a 30 s cap: at most about 8 minutes, half that on average;
+#   calls in flight during a burst of hires, so waiting for a slot is normal, and patient: a hire that gave up
+#   would roll back, making more IAM calls in the middle of the burst. Up to 100 retries, 1 s doubling to a
+#   60 s cap: at most about 95 minutes, half that on average (measured: `make bench`, README "Bursts"; 20 retries
+#   to a 30 s cap rolled back 309 of 1,000 hires in the local cloud);
 # - Lambda's own transient failures, and TransientAwsError - what the SDK's standard retry mode gave up on
 #   (lambdas/turnstile/aws.py): 2, 4, 8 ... capped at 60 s, six attempts over about two minutes.
 # Everything else is caught by the state's Catch.
@@ -23,9 +25,9 @@ STANDARD_RETRY: list[dict[str, Any]] = [
     {
         "ErrorEquals": ["Lambda.TooManyRequestsException"],
         "IntervalSeconds": 1,
-        "MaxAttempts": 20,
+        "MaxAttempts": 100,
         "BackoffRate": 2,
-        "MaxDelaySeconds": 30,
+        "MaxDelaySeconds": 60,
         "JitterStrategy": "FULL",
     },
     {

@@ -203,6 +203,25 @@ def test_a_retry_after_a_throttle_waits_for_the_function_in_real_time(cloud: Loc
     assert cloud.runtime.throttled == {"echo": 1} and cloud.clock.skipped == []
 
 
+
+def test_a_function_with_no_concurrency_is_retried_on_the_clock_not_waited_for(cloud: LocalCloud) -> None:
+    """Reserved concurrency 0: no container can ever free up, so each back-off only advances the clock."""
+    function = make_function()
+    client("lambda").put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)
+    retry = {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 30, "MaxAttempts": 3}
+    call = {"Type": "Task", "Resource": function, "End": True, "Retry": [retry]}
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
+    client("iam").put_role_policy(
+        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+    )
+    client("stepfunctions").create_state_machine(
+        name="m", definition=json.dumps({"StartAt": "Call", "States": {"Call": call}}), roleArn=role["Role"]["Arn"]
+    )
+    result = run_machine()
+    assert result["status"] == "FAILED" and result["error"] == "Lambda.TooManyRequestsException"
+    assert cloud.runtime.throttled == {"echo": 4} and cloud.clock.skipped == [30, 60, 120]
+
 # EventBridge targets ------------------------------------------------------------------------------------
 def test_gap_moto_eventbridge_cannot_deliver_to_sns_targets(raw_moto: None) -> None:
     topic = client("sns").create_topic(Name="t")["TopicArn"]
