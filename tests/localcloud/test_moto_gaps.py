@@ -203,7 +203,6 @@ def test_a_retry_after_a_throttle_waits_for_the_function_in_real_time(cloud: Loc
     assert cloud.runtime.throttled == {"echo": 1} and cloud.clock.skipped == []
 
 
-
 def test_a_function_with_no_concurrency_is_retried_on_the_clock_not_waited_for(cloud: LocalCloud) -> None:
     """Reserved concurrency 0: no container can ever free up, so each back-off only advances the clock."""
     function = make_function()
@@ -221,6 +220,7 @@ def test_a_function_with_no_concurrency_is_retried_on_the_clock_not_waited_for(c
     result = run_machine()
     assert result["status"] == "FAILED" and result["error"] == "Lambda.TooManyRequestsException"
     assert cloud.runtime.throttled == {"echo": 4} and cloud.clock.skipped == [30, 60, 120]
+
 
 # EventBridge targets ------------------------------------------------------------------------------------
 def test_gap_moto_eventbridge_cannot_deliver_to_sns_targets(raw_moto: None) -> None:
