@@ -47,6 +47,7 @@ class Outcome:
     iam_calls: int
     iam_throttled: int
     functions: dict[str, tuple[int, int]]  # IAM-writing function -> (peak concurrency, times throttled)
+    causes: Counter[str]  # "state: error" that sent a hire that did not onboard to its failure path
 
     def table_row(self) -> str:
         return (
@@ -114,6 +115,7 @@ def run_burst(label: str, assembly: Path, hires: int, throttle_share: float, see
         wall = time.monotonic() - started
         cloud.faults.remove(fault)
         outcome = Counter(classify(cloud, run) for run in runs)
+        causes = Counter(cause for run in runs if (cause := first_failure(cloud, run)) is not None)
         writers = {name: n for name, n in cloud.runtime.peak_concurrency.items() if name in IAM_WRITERS}
         return Outcome(
             label=label,
@@ -128,7 +130,26 @@ def run_burst(label: str, assembly: Path, hires: int, throttle_share: float, see
             iam_calls=len(iam_calls),
             iam_throttled=fault.hits,
             functions={name: (peak, cloud.runtime.throttled.get(name, 0)) for name, peak in sorted(writers.items())},
+            causes=causes,
         )
+
+
+def first_failure(cloud: LocalCloud, run: dict[str, Any]) -> str | None:
+    """For a hire that did not onboard: the state and error that sent it to its failure path (the last task
+    failure before the first Catch target, or before the end), as "State: Error (cause, trimmed)"."""
+    if classify(cloud, run) in {"onboarded", "duplicate"}:
+        return None
+    history = cloud.history(run["executionArn"])
+    state, last = "?", None
+    for event in history:
+        if entered := event.get("stateEnteredEventDetails"):
+            if entered["name"] in {"RollBackHire", "RecordFailure"} and last is not None:
+                break
+            state = entered["name"]
+        for key, details in event.items():
+            if key.endswith("FailedEventDetails") or key.endswith("TimedOutEventDetails"):
+                last = f"{state}: {details.get('error', '?')} ({str(details.get('cause', ''))[:100]})"
+    return last or f"{state}: {run.get('status')}"
 
 
 def classify(cloud: LocalCloud, run: dict[str, Any]) -> str:
@@ -153,6 +174,8 @@ def report(outcome: Outcome) -> None:
     print(f"peak IAM requests in flight: {outcome.iam_peak_in_flight}")
     for name, (peak, throttled) in outcome.functions.items():
         print(f"  {name:<34} peak concurrency {peak:>3}, throttled by Lambda {throttled:>6} times")
+    for cause, count in outcome.causes.most_common():
+        print(f"  not onboarded x{count}: {cause}")
 
 
 def main(argv: list[str] | None = None) -> int:

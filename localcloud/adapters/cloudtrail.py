@@ -49,6 +49,8 @@ class Emitter:
         self.emitted: list[dict[str, Any]] = []
         self.lost: list[dict[str, Any]] = []
         self._losing = False
+        self._closed = False
+        self.undelivered: list[str] = []  # why an event could not be put on the bus (it is then lost, as in AWS)
         self._queue: queue.Queue[tuple[str, str, dict[str, Any]] | None] = queue.Queue()
         self._worker = threading.Thread(target=self._deliver, name="localcloud-events", daemon=True)
         self._worker.start()
@@ -80,14 +82,20 @@ class Emitter:
         self._queue.join()
 
     def close(self) -> None:
+        """Stop delivering: what is still queued is dropped (the account is going away)."""
+        self._closed = True
         self._queue.put(None)
         self._worker.join(timeout=10)
 
     def _deliver(self) -> None:
+        """One event at a time, in order; one that cannot be put is recorded and the next delivered."""
         while (item := self._queue.get()) is not None:
             account, region, entry = item
             try:
-                events_backends[account][region].put_events([{**entry, "EventBusName": "default"}])
+                if not self._closed:
+                    events_backends[account][region].put_events([{**entry, "EventBusName": "default"}])
+            except Exception as error:  # a delivery thread that died would lose every later event
+                self.undelivered.append(f"{type(error).__name__}: {error}")
             finally:
                 self._queue.task_done()
         self._queue.task_done()

@@ -389,3 +389,34 @@ def test_with_the_adapter_a_stopped_callback_wait_ends_aborted(cloud: LocalCloud
         RoleName="cb", PolicyName="send", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [send]})
     )
     assert stopped_while_waiting(cloud.client("stepfunctions"), cloud.client("sqs"), role) == "ABORTED"
+
+
+# CloudTrail delivery ------------------------------------------------------------------------------------------------
+def test_an_event_that_cannot_be_put_is_recorded_and_later_events_still_arrive(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.events.models import EventsBackend
+
+    original = EventsBackend.put_events
+    failures = iter([RuntimeError("bus gone")])
+
+    def flaky(self: Any, events: list[dict[str, Any]]) -> Any:
+        if (error := next(failures, None)) is not None:
+            raise error
+        return original(self, events)
+
+    monkeypatch.setattr(EventsBackend, "put_events", flaky)
+    emitter = cloud.cloudtrail
+    assert emitter is not None
+    url, arn = queues.queue(cloud.client("sqs"), "trail", service="events.amazonaws.com")
+    events = cloud.client("events")
+    events.put_rule(Name="trail", EventPattern=json.dumps({"source": ["turnstile.test"]}))
+    events.put_targets(Rule="trail", Targets=[{"Id": "q", "Arn": arn}])
+    for n in (1, 2):
+        emitter.put(
+            "123456789012", REGION, {"Source": "turnstile.test", "DetailType": "t", "Detail": json.dumps({"n": n})}
+        )
+    emitter.settle()
+    assert emitter.undelivered == ["RuntimeError: bus gone"]
+    [message] = cloud.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert json.loads(message["Body"])["detail"] == {"n": 2}
