@@ -37,6 +37,7 @@ from .adapters import (
     login_profiles,
     mfa_codes,
     secret_rules,
+    secret_store_threads,
     sns_deliveries,
     sqs_event_sources,
     state_machine_roles,
@@ -133,6 +134,7 @@ class LocalCloud:
         iam_names.install()
         iam_tags.install()  # after iam_names: both wrap CreateUser/CreateRole; AWS checks the shape first
         secret_rules.install()
+        secret_store_threads.install()
         eventbridge_entries.install()
         dynamodb_atomic.install()
         faults.install(self.faults)  # before cloudtrail: a faulted IAM call is still reported as failed
@@ -174,6 +176,7 @@ class LocalCloud:
             faults.uninstall()
             dynamodb_atomic.uninstall()
             eventbridge_entries.uninstall()
+            secret_store_threads.uninstall()
             secret_rules.uninstall()
             iam_tags.uninstall()
             iam_names.uninstall()

@@ -420,3 +420,33 @@ def test_an_event_that_cannot_be_put_is_recorded_and_later_events_still_arrive(
     assert emitter.undelivered == ["RuntimeError: bus gone"]
     [message] = cloud.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
     assert json.loads(message["Body"])["detail"] == {"n": 2}
+
+
+# Secrets Manager: lookups while another caller creates a secret ------------------------------------------------------
+def looked_up_while_another_is_created() -> Any:
+    """Looks a secret up in a store that grows during the scan (as when another thread creates a secret then):
+    a secret whose ARN, when read, adds another to the store."""
+    from types import SimpleNamespace
+
+    from moto.secretsmanager.models import SecretsStore
+
+    store = SecretsStore()
+
+    class Growing(SimpleNamespace):
+        @property
+        def arn(self) -> str:
+            dict.__setitem__(store, f"other-{len(store)}", SimpleNamespace(arn="x", name="y"))
+            return "arn:first"
+
+    dict.__setitem__(store, "first", Growing(name="first"))
+    dict.__setitem__(store, "second", SimpleNamespace(arn="arn:second", name="second"))
+    return store["second"].name, "second" in store, store.get("arn:second").name
+
+
+def test_gap_moto_secret_lookups_fail_when_a_secret_is_created_meanwhile(raw_moto: None) -> None:
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        looked_up_while_another_is_created()
+
+
+def test_with_the_adapter_secret_lookups_scan_a_snapshot(cloud: LocalCloud) -> None:
+    assert looked_up_while_another_is_created() == ("second", True, "second")
