@@ -430,7 +430,7 @@ def looked_up_while_another_is_created() -> Any:
 
     from moto.secretsmanager.models import SecretsStore
 
-    store = SecretsStore()
+    store: Any = SecretsStore()  # holds stand-ins, not FakeSecrets: only arn and name are read
 
     class Growing(SimpleNamespace):
         @property
