@@ -188,14 +188,7 @@ def test_a_retry_after_a_throttle_waits_for_the_function_in_real_time(cloud: Loc
     client("lambda").put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=1)
     retry = {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 30, "MaxAttempts": 2}
     call = {"Type": "Task", "Resource": function, "Parameters": {"n": 3}, "End": True, "Retry": [retry]}
-    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
-    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
-    client("iam").put_role_policy(
-        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
-    )
-    client("stepfunctions").create_state_machine(
-        name="m", definition=json.dumps({"StartAt": "Call", "States": {"Call": call}}), roleArn=role["Role"]["Arn"]
-    )
+    state_machine({"StartAt": "Call", "States": {"Call": call}}, invoking=function)
     holder = busy(cloud, "echo", 0.5)
     result = run_machine()
     holder.join()
@@ -209,14 +202,7 @@ def test_a_function_with_no_concurrency_is_retried_on_the_clock_not_waited_for(c
     client("lambda").put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)
     retry = {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 30, "MaxAttempts": 3}
     call = {"Type": "Task", "Resource": function, "End": True, "Retry": [retry]}
-    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
-    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
-    client("iam").put_role_policy(
-        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
-    )
-    client("stepfunctions").create_state_machine(
-        name="m", definition=json.dumps({"StartAt": "Call", "States": {"Call": call}}), roleArn=role["Role"]["Arn"]
-    )
+    state_machine({"StartAt": "Call", "States": {"Call": call}}, invoking=function)
     result = run_machine()
     assert result["status"] == "FAILED" and result["error"] == "Lambda.TooManyRequestsException"
     assert cloud.runtime.throttled == {"echo": 4} and cloud.clock.skipped == [30, 60, 120]
@@ -295,6 +281,18 @@ STATE_MACHINE_TEMPLATE = {
         },
     }
 }
+
+
+def state_machine(definition: dict[str, Any], invoking: str | None = None) -> None:
+    """State machine "m", run by role "sfn", which may invoke function `invoking`."""
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    if invoking is not None:
+        invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": invoking}
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
+        client("iam").put_role_policy(RoleName="sfn", PolicyName="invoke", PolicyDocument=policy)
+    client("stepfunctions").create_state_machine(
+        name="m", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+    )
 
 
 def run_machine(name: str = "m") -> dict[str, Any]:
@@ -540,14 +538,7 @@ def test_adapter_skips_waits_and_backoffs_on_the_virtual_clock(cloud: LocalCloud
             },
         },
     }
-    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
-    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}
-    client("iam").put_role_policy(
-        RoleName="sfn", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [invoke]})
-    )
-    client("stepfunctions").create_state_machine(
-        name="m", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
-    )
+    state_machine(definition, invoking=function)
     before = cloud.clock.now()
     result = run_machine()
     assert result["status"] == "FAILED" and result["error"] == "RuntimeError"
@@ -574,10 +565,7 @@ def test_adapter_enters_states_at_the_virtual_clock_time(cloud: LocalCloud) -> N
             "Entered": {"Type": "Pass", "Parameters": {"at.$": "$$.State.EnteredTime"}, "End": True},
         },
     }
-    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
-    client("stepfunctions").create_state_machine(
-        name="m", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
-    )
+    state_machine(definition)
     cloud.clock.advance(10 * 24 * 3600)
     before = cloud.clock.now()
     result = run_machine()
