@@ -5,6 +5,7 @@ Manager serves concurrent callers. Adapter: scan a snapshot (taken atomically, u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moto.secretsmanager.models import SecretsStore
@@ -21,35 +22,27 @@ def _named(store: SecretsStore, key: str) -> str:
     return str(get_secret_name_from_partial_arn(key))
 
 
-def _getitem(original: Any) -> Any:
-    def getitem(self: SecretsStore, key: str) -> Any:
-        return dict.__getitem__(self, _named(self, key))
+def _by_key(method: Callable[..., Any], *default: Any) -> Callable[[Any], Callable[..., Any]]:
+    """Replaces a SecretsStore lookup with dict's own `method` on the key the snapshot found."""
 
-    return getitem
+    def wrap(original: Any) -> Callable[..., Any]:
+        def lookup(self: SecretsStore, key: str) -> Any:
+            return method(self, _named(self, key), *default)
 
+        return lookup
 
-def _contains(original: Any) -> Any:
-    def contains(self: SecretsStore, key: str) -> bool:
-        return dict.__contains__(self, _named(self, key))
-
-    return contains
+    return wrap
 
 
-def _get(original: Any) -> Any:
-    def get(self: SecretsStore, key: str) -> Any:
-        return dict.get(self, _named(self, key))
-
-    return get
-
-
-def _pop(original: Any) -> Any:
-    def pop(self: SecretsStore, key: str) -> Any:
-        return dict.pop(self, _named(self, key), None)
-
-    return pop
-
-
-_WRAPPERS = Wrappers(SecretsStore, {"__getitem__": _getitem, "__contains__": _contains, "get": _get, "pop": _pop})
+_WRAPPERS = Wrappers(
+    SecretsStore,
+    {
+        "__getitem__": _by_key(dict.__getitem__),
+        "__contains__": _by_key(dict.__contains__),
+        "get": _by_key(dict.get),
+        "pop": _by_key(dict.pop, None),
+    },
+)
 
 install = _WRAPPERS.install
 uninstall = _WRAPPERS.uninstall
