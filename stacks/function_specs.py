@@ -25,6 +25,7 @@ class Target(enum.StrEnum):
     ALLOWED_GROUPS = "the allow-listed groups"
     VIRTUAL_MFA_DEVICES = "virtual MFA devices (named by their users)"
     USER_SECRETS = "Turnstile's secrets (turnstile/users/*)"
+    ROTATION_EXECUTIONS = "executions of the key-rotation state machine"
     NO_RESOURCE_TYPE = "* (actions without a resource type)"
 
 
@@ -55,9 +56,12 @@ class FunctionSpec:
     own_roles_of: tuple[str, ...] = ()  # gets these functions' role ARNs (to recognise Turnstile's own calls)
     consumes_queue: bool = False  # polled from an SQS queue (its event source mapping grants the consume actions)
     invoked_async: bool = False  # invoked by EventBridge: its own failures go to an on-failure queue (SendMessage)
+    rotation: bool = False  # gets the rotation settings and the user path in its environment
+    timeout_seconds: int = 30
 
 
-IAM_READS = ("iam:Get", "iam:List", "iam:Simulate")
+# Reads, and GenerateCredentialReport (it changes no IAM entity: it asks IAM to compile a report).
+IAM_READS = ("iam:Get", "iam:List", "iam:Simulate", "iam:GenerateCredentialReport")
 
 
 def writes_iam(spec: FunctionSpec) -> bool:
@@ -247,15 +251,72 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         ),
     ),
     "SweepMfaEnrolments": FunctionSpec(
-        "Lost MFA events, reminders, deadlines",
+        "Lost MFA events, reminders, deadlines (from the credential report; per user only before acting)",
         invoked_async=True,
         table=("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
         publishes=True,
+        # Up to 30 s waiting for the credential report, then ~4 calls (~0.1-0.2 s) per enrolment resumed or failed
+        # and 2 per reminder: 240 s of work (WORK_SHARE) covers a wave of ~1,000 deadlines in one sweep; the rest
+        # waits for the next, most overdue first.
+        timeout_seconds=300,
         grants=(
+            Grant(("iam:GenerateCredentialReport", "iam:GetCredentialReport"), Target.NO_RESOURCE_TYPE),
+            # Confirmations, per user, before acting: gone? (any user: IAM authorizes a missing one without its
+            # path) enrolled?
             Grant(("iam:GetUser",), Target.ANY_USER),
             Grant(("iam:ListMFADevices",), Target.MANAGED_USERS),
             Grant(("states:SendTaskFailure", "states:SendTaskSuccess"), Target.NO_RESOURCE_TYPE),
         ),
+    ),
+    # --- key rotation workflow (statemachines/key_rotation.asl.json) --------------------------------------------
+    "BeginRotationRun": FunctionSpec(
+        "Start a key-rotation run, or exit as a duplicate of one in progress",
+        table=("dynamodb:GetItem", "dynamodb:PutItem"),
+        rotation=True,
+        grants=(Grant(("states:DescribeExecution",), Target.ROTATION_EXECUTIONS),),
+    ),
+    "PlanKeyRotation": FunctionSpec(
+        "Read the credential report (two calls, any number of users) and list the users to look at",
+        rotation=True,
+        timeout_seconds=120,
+        grants=(Grant(("iam:GenerateCredentialReport", "iam:GetCredentialReport"), Target.NO_RESOURCE_TYPE),),
+    ),
+    "RotateUserKeys": FunctionSpec(
+        "Re-read one user's keys and rotate, deactivate, delete or remind as due (or, dry run, say what)",
+        table=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        writes_credentials=True,
+        rotation=True,
+        grants=(
+            Grant(("iam:GetUser",), Target.ANY_USER),
+            Grant(("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile"), Target.MANAGED_USERS),
+            Grant(
+                ("iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:DeleteLoginProfile"),
+                Target.MANAGED_USERS,
+                When.MANAGED,
+            ),
+            Grant(
+                (
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                    "secretsmanager:DeleteSecret",
+                ),
+                Target.USER_SECRETS,
+            ),
+        ),
+    ),
+    "FinishRotationRun": FunctionSpec(
+        "Summarise the run (every action taken, skipped or failed), publish and audit it, end the run",
+        table=("dynamodb:DeleteItem", "dynamodb:PutItem"),
+        publishes=True,
+        rotation=True,
+    ),
+    "RecordRotationRunEnded": FunctionSpec(
+        "A key-rotation run ended FAILED/TIMED_OUT/ABORTED: release its lease and alert",
+        invoked_async=True,
+        table=("dynamodb:DeleteItem", "dynamodb:PutItem"),
+        publishes=True,
     ),
     "GuardPasswordPolicy": FunctionSpec(
         "Revert password-policy drift by anyone but Turnstile",
@@ -285,6 +346,9 @@ ONBOARDING_STEPS = (
     "RollBackHire",
     "RecordFailure",
 )
+
+
+KEY_ROTATION_STEPS = ("BeginRotationRun", "PlanKeyRotation", "RotateUserKeys", "FinishRotationRun")
 
 
 def declared_actions(name: str) -> frozenset[str]:

@@ -95,6 +95,12 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
         },
         {
             "id": "AwsSolutions-IAM5",
+            "reason": "BeginRotationRun reads the status of the key-rotation run holding the lease (to take over "
+            "from a run that was aborted); run names are only known at run time, the state machine is named.",
+            "appliesTo": [resource(r"arn:{partition}:states:{region}:{account}:execution:turnstile-key-rotation:\*")],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
             "reason": "RollBackHire deletes the virtual MFA device a half-made managed user enrolled before "
             "deleting the user (IAM refuses DeleteUser otherwise); users name their devices, so no narrower ARN "
             "exists. It first deactivates the device, which requires the user to be tagged as managed.",
@@ -113,6 +119,26 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
             "reason": "Invoke is granted on exactly Turnstile's step functions; ':*' "
             "covers their versions and aliases only.",
             "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}],
+        },
+    ],
+    "KeyRotation/Role": [
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Resource '*' is required by X-Ray and by CloudWatch Logs' log "
+            "delivery actions, which have no resource-level permissions.",
+            "appliesTo": ["Resource::*"],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Invoke is granted on exactly Turnstile's key-rotation functions; ':*' "
+            "covers their versions and aliases only.",
+            "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}],
+        },
+    ],
+    "KeyRotation/DeadLetters": [
+        {
+            "id": "AwsSolutions-SQS3",
+            "reason": "This queue is itself the dead-letter queue of the key-rotation schedule, rule and recorder.",
         },
     ],
     "HrIngestion/DeadLetters": [

@@ -13,6 +13,7 @@ from .constructs.directory import Directory
 from .constructs.functions import FunctionFactory
 from .constructs.hr_ingestion import HrIngestion
 from .constructs.iam_events import IamEventReactions
+from .constructs.key_rotation import KeyRotationWorkflow
 from .constructs.onboarding import OnboardingWorkflow
 from .constructs.storage import Storage
 from .nag_suppressions import SUPPRESSIONS
@@ -39,6 +40,7 @@ class TurnstileStack(Stack):
         )
         onboarding = OnboardingWorkflow(self, "Onboarding", functions=functions)
         IamEventReactions(self, "IamEvents", config=config, functions=functions)
+        rotation = KeyRotationWorkflow(self, "KeyRotation", rotation=config.rotation, functions=functions)
         storage.allow_secret_readers(config.credentials.reader_principals)
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
@@ -48,6 +50,7 @@ class TurnstileStack(Stack):
 
         CfnOutput(self, "HrBusName", value=hr.bus.event_bus_name)
         CfnOutput(self, "OnboardingStateMachineArn", value=onboarding.state_machine.state_machine_arn)
+        CfnOutput(self, "KeyRotationStateMachineArn", value=rotation.state_machine.state_machine_arn)
         CfnOutput(self, "NotificationsTopicArn", value=storage.topic.topic_arn)
         CfnOutput(self, "TableName", value=storage.table.table_name)
         CfnOutput(self, "HrDeadLetterQueueUrl", value=hr.dead_letters.queue_url)

@@ -146,11 +146,40 @@ class Credentials(_Strict):
 
 
 class Rotation(_Strict):
-    rotate_after_days: int = Field(90, ge=1)
-    deactivate_old_after_days: int = Field(7, ge=1)
-    delete_after_days: int = Field(7, ge=1)
-    disable_unused_after_days: int = Field(45, ge=1)
+    """Scheduled access-key rotation and unused-credential cleanup (statemachines/key_rotation.asl.json)."""
+
+    # EventBridge Scheduler expression of the run: rate(...) or cron(...), in UTC.
+    schedule: str = Field("rate(1 day)", pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
+    # Keys Turnstile issued (its access-key secret holds them) are replaced at this age...
+    rotate_after_days: int = Field(90, ge=2, le=3650)
+    # ...the old key is deactivated once its replacement is this old and has been used since it was created...
+    deactivate_old_after_days: int = Field(7, ge=1, le=365)
+    # ...or, unused, once the replacement is `grace_days` old (the alert says which). Keys a user made themselves
+    # are deactivated at rotate_after_days + grace_days, after a reminder `remind_before_days` before rotate_after.
+    grace_days: int = Field(14, ge=1, le=365)
+    remind_before_days: int = Field(10, ge=0, le=365)
+    # A deactivated old key is deleted this long after its deactivation (never a key the user made).
+    delete_after_days: int = Field(7, ge=1, le=365)
+    # Any key, or console password, unused this long (never used: created this long ago) is disabled (CIS 1.12).
+    disable_unused_after_days: int = Field(45, ge=1, le=3650)
+    # Users tagged with this key are reported, not touched. Its value is "<expiry YYYY-MM-DD> <reason>"; without
+    # both, or once expired, the exemption counts as none.
+    exemption_tag: Annotated[str, Field(pattern=r"^[\w.:/=+@-]{1,128}$")] = "turnstile:rotation-exempt"
+    # Users acted on at once (IAM's request rate is account-wide; each user is a few calls).
+    max_concurrency: int = Field(5, ge=1, le=40)
+    # At most this many users per run (the rest wait for the next): bounds a run's blast radius and keeps the
+    # plan under Step Functions' 256 KB payload limit (README "Key rotation").
+    max_users_per_run: int = Field(500, ge=1, le=1000)
+    # Produce, publish and audit the plan, change nothing (a run's input may override it).
     dry_run: bool = True
+
+    @model_validator(mode="after")
+    def _ages_are_ordered(self) -> Rotation:
+        if self.grace_days < self.deactivate_old_after_days:
+            raise ValueError("rotation.grace_days must be at least deactivate_old_after_days")
+        if self.remind_before_days >= self.rotate_after_days:
+            raise ValueError("rotation.remind_before_days must be less than rotate_after_days")
+        return self
 
 
 class Notifications(_Strict):

@@ -7,7 +7,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
-from .config import Directory, PasswordPolicy
+from .config import Directory, PasswordPolicy, Rotation
 from .errors import SettingsError
 
 
@@ -29,11 +29,19 @@ class Settings(BaseModel):
     secret_readers: Json[list[str]] = Field(alias="TURNSTILE_SECRET_READERS")
     # Roles whose IAM calls are Turnstile's own (not drift): only the password-policy guard reads it.
     own_role_arns: Json[list[str]] = Field([], alias="TURNSTILE_OWN_ROLE_ARNS")
+    # Key rotation's settings and the IAM path of managed users: only the rotation functions get them.
+    rotation: Json[Rotation] | None = Field(None, alias="TURNSTILE_ROTATION")
+    user_path: str | None = Field(None, alias="TURNSTILE_USER_PATH")
 
     def require_directory(self) -> Directory:
         if self.directory is None:
             raise SettingsError("TURNSTILE_DIRECTORY is not set for this function")
         return self.directory
+
+    def require_rotation(self) -> tuple[Rotation, str]:
+        if self.rotation is None or self.user_path is None:
+            raise SettingsError("TURNSTILE_ROTATION / TURNSTILE_USER_PATH are not set for this function")
+        return self.rotation, self.user_path
 
 
 @cache

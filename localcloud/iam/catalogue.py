@@ -47,6 +47,7 @@ class Lookup(Protocol):
     """What the catalogue needs to know about existing resources."""
 
     def user(self, account: str, name: str) -> Entity | None: ...
+    def key_owner(self, account: str, access_key_id: str) -> str | None: ...
     def group(self, account: str, name: str) -> Entity | None: ...
     def role(self, account: str, name: str) -> Entity | None: ...
     def secret(self, account: str, region: str, secret_id: str) -> Secret | None: ...
@@ -175,6 +176,14 @@ def _iam_user(action: str, *, own: bool = False) -> Builder:
     return build
 
 
+def _iam_access_key_last_used(call: Call, lookup: Lookup) -> list[Need]:
+    """GetAccessKeyLastUsed names only the key; IAM authorizes it on the key's owner (resource type `user`)."""
+    owner = lookup.key_owner(call.account, str(_p(call, "AccessKeyId")))
+    if owner is None:
+        return [Need("iam:GetAccessKeyLastUsed", f"arn:aws:iam::{call.account}:user/*")]
+    return [_user(call, lookup, "iam:GetAccessKeyLastUsed", owner)]
+
+
 def _iam_create_user(call: Call, lookup: Lookup) -> list[Need]:
     context = request_tags(_p(call, "Tags"))
     if _p(call, "PermissionsBoundary"):
@@ -275,6 +284,7 @@ IAM: dict[str, Builder] = {
     **{op: _iam_policy(f"iam:{op}") for op in IAM_POLICY_OPERATIONS},
     **{op: _all(f"iam:{op}") for op in IAM_ACCOUNT_OPERATIONS},
     "CreateUser": _iam_create_user,
+    "GetAccessKeyLastUsed": _iam_access_key_last_used,
     "ChangePassword": _iam_user("iam:ChangePassword", own=True),
     "CreateVirtualMFADevice": _iam_create_virtual_mfa,
     "DeleteVirtualMFADevice": _iam_mfa_device("iam:DeleteVirtualMFADevice"),

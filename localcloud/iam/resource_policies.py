@@ -61,6 +61,10 @@ class MotoResources:
         tags = {t["Key"]: t["Value"] for t in iam.tagger.list_tags_for_resource(user.arn)["Tags"]}
         return Entity(user.arn, tags, getattr(user, "permissions_boundary_arn", None))
 
+    def key_owner(self, account: str, access_key_id: str) -> str | None:
+        key = backend(account).access_keys.get(access_key_id)
+        return str(key.user_name) if key is not None and key.user_name else None
+
     def group(self, account: str, name: str) -> Entity | None:
         group = backend(account).groups.get(name)
         return Entity(group.arn) if group else None

@@ -32,3 +32,13 @@ def state_machine(stack: Stack, name: str) -> str:
     return stack.format_arn(
         service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
+
+
+def executions_of(stack: Stack, state_machine_name: str) -> str:
+    """Every execution of the named state machine (`execution:<machine>:<run>`)."""
+    return stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine_name}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )

@@ -19,6 +19,7 @@ from turnstile.config import TurnstileConfig
 from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions, writes_iam
 from . import arns
 from .directory import Directory
+from .names import KEY_ROTATION_STATE_MACHINE
 from .storage import Storage
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
@@ -33,7 +34,6 @@ class FunctionFactory(Construct):
 
     RUNTIME = lambda_.Runtime.PYTHON_3_13
     MEMORY_MB = 256
-    TIMEOUT = Duration.seconds(30)
     LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
     def __init__(
@@ -68,6 +68,7 @@ class FunctionFactory(Construct):
             Target.ALLOWED_GROUPS: directory.group_arns,
             Target.VIRTUAL_MFA_DEVICES: [arns.virtual_mfa_devices(stack)],
             Target.USER_SECRETS: [arns.user_secrets(stack, storage.secret_prefix)],
+            Target.ROTATION_EXECUTIONS: [arns.executions_of(stack, KEY_ROTATION_STATE_MACHINE)],
             Target.NO_RESOURCE_TYPE: ["*"],
         }
         managed = {"iam:ResourceTag/turnstile:managed": "true"}
@@ -119,17 +120,26 @@ class FunctionFactory(Construct):
             code=self._code,
             layers=[self._layer],
             memory_size=self.MEMORY_MB,
-            timeout=self.TIMEOUT,
+            timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             role=role,
             log_group=log_group,
             environment=self._environment_of(name, spec),
             on_failure=destinations.SqsDestination(on_failure) if on_failure else None,
-            reserved_concurrent_executions=self._config.lambdas.iam_write_concurrency if writes_iam(spec) else None,
+            reserved_concurrent_executions=self._reserved_concurrency(spec),
             retry_attempts=2 if on_failure else None,
         )
         self.functions[name] = function
         return function
+
+    def _reserved_concurrency(self, spec: FunctionSpec) -> int | None:
+        """IAM writers are bounded (IAM's request rate is account-wide): the key-rotation step by its Map's bound
+        (rotation.max_concurrency, so the Map is never throttled by Lambda), the others by iam_write_concurrency.
+        An account that reserves nothing (iam_write_concurrency null) reserves nothing here either."""
+        bound = self._config.lambdas.iam_write_concurrency
+        if not writes_iam(spec) or bound is None:
+            return None
+        return self._config.rotation.max_concurrency if spec.rotation else bound
 
     def _statements(self, spec: FunctionSpec) -> list[iam.PolicyStatement]:
         stack = Stack.of(self)
@@ -178,6 +188,9 @@ class FunctionFactory(Construct):
         environment = dict(self._environment)
         if spec.directory:
             environment["TURNSTILE_DIRECTORY"] = self._directory_json
+        if spec.rotation:
+            environment["TURNSTILE_ROTATION"] = self._config.rotation.model_dump_json()
+            environment["TURNSTILE_USER_PATH"] = self._config.user_path
         if spec.own_roles_of:
             # Built before (or is) this function: FunctionFactory.build order matters here only.
             environment["TURNSTILE_OWN_ROLE_ARNS"] = json.dumps([self.roles[o].role_arn for o in spec.own_roles_of])

@@ -80,12 +80,16 @@ def callees(module: str, node: ast.AST) -> Iterator[Function]:
 def aws_calls(node: ast.AST) -> Iterator[str]:
     for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
         func = call.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in CLIENTS):
+        if not isinstance(func, ast.Attribute):
+            continue
+        # `iam.create_user(...)`, or `ctx.iam.create_user(...)` on a value object that carries the clients
+        client = func.value.id if isinstance(func.value, ast.Name) else getattr(func.value, "attr", None)
+        if client not in CLIENTS:
             continue
         method = func.attr
         if method == "get_paginator" and call.args and isinstance(call.args[0], ast.Constant):
             method = str(call.args[0].value)
-        yield f"{CLIENTS[func.value.id]}:{''.join(part.title() for part in method.split('_'))}"
+        yield f"{CLIENTS[client]}:{''.join(part.title() for part in method.split('_'))}"
 
 
 def code_actions(name: str) -> set[str]:
@@ -115,6 +119,8 @@ def test_the_reader_finds_calls_through_several_modules() -> None:
     modules down, and ListUserTags through a paginator)."""
     found = code_actions("RollBackHire")
     assert {"iam:DeleteUser", "iam:ListUserTags", "dynamodb:UpdateItem", "sns:Publish"} <= found
+    # ...and through a value object carrying the clients (`ctx.iam.create_access_key`)
+    assert {"iam:CreateAccessKey", "secretsmanager:PutSecretValue"} <= code_actions("RotateUserKeys")
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))

@@ -283,6 +283,7 @@ def test_secrets_are_only_reachable_by_the_steps_that_write_them_or_undo_them(sy
         "RollBackHire",
         "RecordFailure",
         "ReconcileOnboarding",
+        "RotateUserKeys",
     }
 
 
@@ -347,6 +348,7 @@ def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
     assert set(synthesized.template["Outputs"]) == {
         "HrBusName",
         "OnboardingStateMachineArn",
+        "KeyRotationStateMachineArn",
         "NotificationsTopicArn",
         "TableName",
         "HrDeadLetterQueueUrl",
@@ -429,9 +431,11 @@ def test_functions_that_write_iam_have_a_bounded_concurrency(synthesized: Synthe
     from stacks.configuration import load_config
     from stacks.function_specs import writes_iam
 
-    bound = load_config().lambdas.iam_write_concurrency
+    config = load_config()
+    bound = config.lambdas.iam_write_concurrency
     for function in resources(synthesized, "AWS::Lambda::Function").values():
         name = function["Properties"]["FunctionName"].removeprefix("turnstile-")
         reserved = function["Properties"].get("ReservedConcurrentExecutions")
-        assert reserved == (bound if writes_iam(FUNCTIONS[name]) else None), name
-    assert sum(writes_iam(spec) for spec in FUNCTIONS.values()) == 10
+        expected = config.rotation.max_concurrency if name == "RotateUserKeys" else bound
+        assert reserved == (expected if writes_iam(FUNCTIONS[name]) else None), name
+    assert sum(writes_iam(spec) for spec in FUNCTIONS.values()) == 11

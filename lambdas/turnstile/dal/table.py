@@ -7,6 +7,8 @@
 | pending MFA        | MFA_PENDING         | <username>              | 30 days after its deadline        |
 | audit entry        | <subject>           | AUDIT#<time>#<action>   | rejections: 400 days              |
 | rate-limit window  | RATE#<what>         | <window start>          | 2 days                            |
+| access-key record  | KEY#<access key id> | ROTATION                | 400 days after its last change    |
+| rotation run lease | RUN#key-rotation    | LEASE                   | 1 day (a dead run's lease lapses) |
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def execution_key(execution_id: str) -> Key:
 
 def pending_key(username: str) -> Key:
     return {"pk": {"S": PENDING}, "sk": {"S": username}}
+
+
+def key_record_key(access_key_id: str) -> Key:
+    return {"pk": {"S": f"KEY#{access_key_id}"}, "sk": {"S": "ROTATION"}}
+
+
+ROTATION_LEASE: Key = {"pk": {"S": "RUN#key-rotation"}, "sk": {"S": "LEASE"}}
 
 
 def rate_key(what: str, window: str) -> Key:
@@ -123,3 +132,21 @@ class PendingEnrolment(BaseModel):
     def to_item(self) -> dict[str, Any]:
         values = self.model_dump(mode="json", exclude={"username"})
         return to_item(pending_key(self.username), {**values, "expires_at": expires(self.deadline + PENDING_GRACE)})
+
+
+class KeyRecord(BaseModel):
+    """What Turnstile knows about an access key that IAM does not say: when it was made (or first seen) inactive,
+    when its user was reminded, and a rotation started on it (so a retry can tell its own half-made key)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    access_key_id: str
+    username: str
+    deactivated_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    rotating_since: dt.datetime | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> KeyRecord:
+        values = from_item(item)
+        return cls.model_validate({**values, "access_key_id": values["pk"].removeprefix("KEY#")})

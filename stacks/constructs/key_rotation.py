@@ -1,0 +1,106 @@
+"""The key-rotation workflow: its functions, the state machine, the EventBridge Scheduler schedule that starts it,
+and the rule that alerts on a run ending FAILED, TIMED_OUT or ABORTED."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+from turnstile.config import Rotation
+
+from ..function_specs import KEY_ROTATION_STEPS
+from .dead_letters import dead_letter_queue
+from .functions import FunctionFactory
+from .names import KEY_ROTATION_STATE_MACHINE
+from .workflow_definition import definition
+
+ENDED = ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+class KeyRotationWorkflow(Construct):
+    """`turnstile-key-rotation` (statemachines/key_rotation.asl.json), `KeyRotationSchedule` (EventBridge
+    Scheduler) that starts it, and `KeyRotationEndedRule` → RecordRotationRunEnded."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, rotation: Rotation, functions: FunctionFactory) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.functions = {name: functions.build(name) for name in KEY_ROTATION_STEPS}
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="Turnstile key-rotation state machine: invokes its own step functions, logs, traces",
+        )
+        log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
+        )
+        asl = definition("key_rotation")
+        asl["States"]["ActOnUsers"]["MaxConcurrency"] = rotation.max_concurrency
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=KEY_ROTATION_STATE_MACHINE,
+            role=role,
+            definition_body=sfn.DefinitionBody.from_string(json.dumps(asl)),
+            definition_substitutions={f"{name}FunctionArn": fn.function_arn for name, fn in self.functions.items()},
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+        )
+        for fn in self.functions.values():
+            fn.grant_invoke(self.state_machine)
+
+        self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-key-rotation-dead-letters")
+        schedule_role = iam.Role(
+            self,
+            "ScheduleRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="Turnstile KeyRotationSchedule: starts the key-rotation state machine, nothing else",
+        )
+        # An empty input: the run takes dry_run from the configuration (an operator may start one with
+        # {"dry_run": false}).
+        self.schedule = scheduler.Schedule(
+            self,
+            "KeyRotationSchedule",
+            schedule_name="turnstile-key-rotation",
+            description="Turnstile: starts the key-rotation workflow",
+            schedule=scheduler.ScheduleExpression.expression(rotation.schedule, TimeZone.ETC_UTC),
+            target=scheduler_targets.StepFunctionsStartExecution(
+                self.state_machine,
+                input=scheduler.ScheduleTargetInput.from_object({}),
+                role=schedule_role,
+                dead_letter_queue=self.dead_letters,
+                retry_attempts=20,
+                max_event_age=Duration.hours(6),
+            ),
+        )
+
+        recorder = functions.build("RecordRotationRunEnded", on_failure=self.dead_letters)
+        self.ended_rule = events.Rule(
+            self,
+            "KeyRotationEndedRule",
+            rule_name="turnstile-KeyRotationEndedRule",
+            description="Turnstile: a key-rotation run FAILED, TIMED_OUT or ABORTED → RecordRotationRunEnded",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={"status": ENDED, "stateMachineArn": [self.state_machine.state_machine_arn]},
+            ),
+        )
+        self.ended_rule.add_target(
+            targets.LambdaFunction(
+                recorder, dead_letter_queue=self.dead_letters, retry_attempts=20, max_event_age=Duration.hours(6)
+            )
+        )
+        self.functions["RecordRotationRunEnded"] = recorder

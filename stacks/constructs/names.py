@@ -1,0 +1,3 @@
+"""Physical names several constructs refer to (by name, to avoid dependency cycles between them)."""
+
+KEY_ROTATION_STATE_MACHINE = "turnstile-key-rotation"
