@@ -21,6 +21,8 @@ from .adapters import (
     cfn_resources,
     clock,
     cloudtrail,
+    credential_ages,
+    credential_report,
     dynamodb_atomic,
     eventbridge_entries,
     eventbridge_targets,
@@ -131,6 +133,8 @@ class LocalCloud:
         login_profiles.install()
         user_boundaries.install()
         mfa_codes.install()
+        credential_ages.install(self.clock)
+        credential_report.install(self.clock)
         iam_names.install()
         iam_tags.install()  # after iam_names: both wrap CreateUser/CreateRole; AWS checks the shape first
         secret_rules.install()
@@ -180,6 +184,8 @@ class LocalCloud:
             secret_rules.uninstall()
             iam_tags.uninstall()
             iam_names.uninstall()
+            credential_report.uninstall()
+            credential_ages.uninstall()
             mfa_codes.uninstall()
             identity.forget_sessions()
             lambda_async.uninstall()
