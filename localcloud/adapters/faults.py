@@ -6,7 +6,8 @@ the service's own model — so the code under test meets exactly what botocore w
 classification included). A fault can be limited to a caller (e.g. one function's role session), to requests
 whose parameters match, and to a number of hits. `Faults.recording()` lists every request (caller, service,
 action, parameters) — the call sites a fault matrix iterates over. `in_flight`/`peak_in_flight` count the
-requests each service is answering at once.
+requests each service is answering at once. `Faults.held(service, action)` makes matching requests wait until
+the block ends (e.g. to keep a workflow RUNNING at a known step while a second one starts).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Faults:
         self._recording: list[Call] | None = None
         self.in_flight: dict[str, int] = {}  # per service: requests being answered right now
         self.peak_in_flight: dict[str, int] = {}  # per service: the most answered at once, since the last reset
+        self._holds: dict[tuple[str, str], tuple[threading.Event, threading.Event]] = {}
 
     def reset_peaks(self) -> None:
         with self._lock:
@@ -140,6 +142,27 @@ class Faults:
             yield fault
         finally:
             self.remove(fault)
+
+    @contextlib.contextmanager
+    def held(self, service: str, action: str) -> Iterator[threading.Event]:
+        """Requests for `service`/`action` wait (outside every lock) until the block ends: to keep a workflow
+        RUNNING at a known step. Yields an event that is set once such a request is waiting."""
+        release, reached = threading.Event(), threading.Event()
+        with self._lock:
+            self._holds[(service, action)] = (release, reached)
+        try:
+            yield reached
+        finally:
+            with self._lock:
+                self._holds.pop((service, action), None)
+            release.set()
+
+    def _wait_if_held(self, service: str, action: str) -> None:
+        with self._lock:
+            hold = self._holds.get((service, action))
+        if hold is not None:
+            hold[1].set()
+            hold[0].wait(timeout=300)
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[list[Call]]:
@@ -197,6 +220,7 @@ def install(faults: Faults) -> None:
             return _original_call_action(self)
         faults._enter(str(service))
         try:
+            faults._wait_if_held(str(service), action)
             if faults.watching(str(service), action):
                 call = Call(caller_of(self), str(service), action, params_of(self))
                 fault = faults._check(call)

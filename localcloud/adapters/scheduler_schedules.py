@@ -74,7 +74,8 @@ def fire(account: str, region: str, name: str, group: str = "default") -> str:
     """What Scheduler does when schedule `name` is due; returns the execution ARN (or raises, after dead-lettering
     what could not be started)."""
     schedule = scheduler_backends[account][region].get_schedule(group, name)
-    if schedule.state != "ENABLED":
+    # moto's UpdateSchedule stores State None when the request omits it; AWS's default is ENABLED.
+    if schedule.state not in (None, "ENABLED"):
         raise RuntimeError(f"schedule {name} is {schedule.state}")
     target = schedule.target
     arn = parse_arn(target["Arn"])

@@ -21,6 +21,7 @@ DEAD_LETTER_QUEUES = (
     "turnstile-hr-dead-letters",
     "turnstile-iam-events-dead-letters",
     "turnstile-onboarding-dead-letters",
+    "turnstile-key-rotation-dead-letters",
 )
 
 
@@ -74,9 +75,11 @@ def stored_secrets(deployed: Deployed) -> list[str]:
 
 def everything_recorded(deployed: Deployed) -> dict[str, str]:
     cloud = deployed.cloud
+    sfn = deployed.client("stepfunctions")
     executions = [
-        deployed.client("stepfunctions").describe_execution(executionArn=r["executionArn"])
-        for r in cloud.executions(deployed.state_machine)
+        sfn.describe_execution(executionArn=r["executionArn"])
+        for machine in sfn.list_state_machines()["stateMachines"]  # onboarding and key rotation
+        for r in cloud.executions(machine["stateMachineArn"])
     ]
     sqs = deployed.client("sqs")
     dead_letters = [snapshot(cloud, sqs.get_queue_url(QueueName=name)["QueueUrl"]) for name in DEAD_LETTER_QUEUES]
