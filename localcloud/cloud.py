@@ -28,6 +28,7 @@ from .adapters import (
     eventbridge_targets,
     execution_events,
     execution_input_limit,
+    execution_names,
     execution_stops,
     faults,
     function_logging,
@@ -38,6 +39,7 @@ from .adapters import (
     log_group_arns,
     login_profiles,
     mfa_codes,
+    scheduler_schedules,
     secret_rules,
     secret_store_threads,
     sns_deliveries,
@@ -147,6 +149,7 @@ class LocalCloud:
         execution_events.install(self.cloudtrail)
         execution_stops.install()
         execution_input_limit.install()
+        execution_names.install()  # after execution_input_limit: it wraps the same method
         lambda_runtime.install(self.runtime)
         lambda_async.install(self.runtime.role_credentials)
         state_machine_roles.install()
@@ -167,6 +170,7 @@ class LocalCloud:
                 unknown_actions.uninstall()
             if self.cloudtrail is not None:
                 self.cloudtrail.close()
+            execution_names.uninstall()  # before execution_input_limit (it wraps that adapter's wrapper)
             execution_input_limit.uninstall()
             execution_stops.uninstall()
             execution_events.uninstall()
@@ -314,6 +318,10 @@ class LocalCloud:
 
         rule = events_backends[self.account][self.region].describe_rule(rule_name, "default")
         return eventbridge_targets.fire_schedule(rule, self.clock.now())
+
+    def fire_scheduler_schedule(self, name: str, group: str = "default") -> str:
+        """Run an EventBridge Scheduler schedule now, as its target's role; returns the execution it started."""
+        return scheduler_schedules.fire(self.account, self.region, name, group)
 
     def executions(self, state_machine_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

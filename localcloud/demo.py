@@ -3,8 +3,10 @@
 Synthesizes the CDK app with the CDK CLI, deploys that cloud assembly into the local cloud (which authorizes
 every call as AWS does), and, as the HR system, puts "Employee Hired" events on the HR bus: a console user who
 enrols MFA, a programmatic-only user whose key goes to Secrets Manager, the same hire re-sent while DynamoDB
-throttles (the failure path touches nothing), an invalid event and one from an unknown source. The account is
-served on 127.0.0.1 so the AWS CLI can look at what the demo made (`--serve` keeps it up afterwards).
+throttles (the failure path touches nothing), an invalid event and one from an unknown source. Then the local
+clock moves 95 days and the scheduled key rotation runs: a dry-run plan, a real rotation into a new secret version,
+and, a week and two weeks later, the old key deactivated and deleted. The account is served on 127.0.0.1 so the
+AWS CLI can look at what the demo made (`--serve` keeps it up afterwards).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -180,6 +183,93 @@ def show_key_user(cloud: LocalCloud, username: str) -> None:
     print(f"secret      {name}: current version {current} holds that key (value never printed)")
 
 
+DAY = 86400
+
+
+def use_key(cloud: LocalCloud, username: str) -> str:
+    """The reporting job signs a call with the key it reads from Secrets Manager (as the helpdesk role here):
+    IAM records the key's last use."""
+    import boto3
+
+    stored = json.loads(
+        account.helpdesk(cloud)
+        .client("secretsmanager")
+        .get_secret_value(SecretId=f"turnstile/users/{username}/access-key")["SecretString"]
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=stored["access_key_id"],
+        aws_secret_access_key=stored["secret_access_key"],
+        region_name=cloud.region,
+    )
+    session.client("sts").get_caller_identity()
+    return str(stored["access_key_id"])
+
+
+def show_rotation(cloud: LocalCloud, execution: dict[str, Any], username: str) -> None:
+    """A run's outcome for one user, its keys, and the secret's versions — by id, never by value."""
+    iam, sm = cloud.client("iam"), cloud.client("secretsmanager")
+    result = json.loads(execution["output"])
+    mine = [u for u in result["plan"]["users"] if u["username"] == username]
+    dry = " (dry run: nothing changed)" if result["run"]["dry_run"] else ""
+    print(f"run {execution['executionArn'].rsplit(':', 1)[-1][:8]}… {execution['status']}{dry}")
+    for outcome in mine:
+        print(f"  {username}: {outcome['outcome']} {', '.join(outcome['actions']) or ''}")
+    keys = iam.list_access_keys(UserName=username)["AccessKeyMetadata"]
+    print(f"  access keys {', '.join(k['AccessKeyId'] + ' ' + k['Status'] for k in keys)}")
+    stages = sm.describe_secret(SecretId=f"turnstile/users/{username}/access-key")["VersionIdsToStages"]
+    for version, labels in stages.items():
+        if labels:
+            print(f"  secret version {version}: {', '.join(labels)} (value never printed)")
+
+
+def rotate_keys(cloud: LocalCloud, state_machine: str, endpoint: str) -> None:
+    """The reporting job's key at 95 days: planned, rotated, the old key deactivated, then deleted."""
+    banner("10. Key rotation, on the local clock: the reporting job's key reaches 95 days")
+    print("day 60: the reporting job uses its key; Jane signs in to the console")
+    cloud.clock.advance(60 * DAY)
+    use_key(cloud, "svc.reporting")
+    cloud.console_session("jane.smith", mfa=True).client("sts").get_caller_identity()
+    cloud.clock.advance(35 * DAY)
+    print("day 95: EventBridge Scheduler starts the key-rotation workflow (dry run, the configured default)")
+    dry = cloud.wait_for_execution(cloud.fire_scheduler_schedule("turnstile-key-rotation"), timeout=300)
+    print(render(dry, cloud.history(dry["executionArn"])))
+    show_rotation(cloud, dry, "svc.reporting")
+
+    command = aws_cli(
+        endpoint,
+        cloud.region,
+        "stepfunctions",
+        "start-execution",
+        "--state-machine-arn",
+        state_machine,
+        "--input",
+        '{"dry_run": false}',
+        "--query",
+        "executionArn",
+        "--output",
+        "text",
+    )
+    print("the plan looks right: an operator starts a real run with the AWS CLI")
+    print("$ " + shlex.join(["aws", "--endpoint-url", endpoint, *command[5:]]))
+    env = {**os.environ, **CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region}
+    arn = subprocess.run(command, check=True, env=env, capture_output=True, text=True).stdout.strip()
+    show_rotation(cloud, cloud.wait_for_execution(arn, timeout=300), "svc.reporting")
+    print(
+        f"the reporting job reads the secret's current version and switches: now uses {use_key(cloud, 'svc.reporting')}"
+    )
+
+    for days, what in (
+        (7, "the replacement has been used for a week: the old key is deactivated"),
+        (7, "a week after its deactivation: the old key is deleted"),
+    ):
+        cloud.clock.advance(days * DAY)
+        print(f"+{days} days: {what}")
+        started = cloud.client("stepfunctions").start_execution(
+            stateMachineArn=state_machine, name=f"demo-{int(time.time() * 1000)}", input='{"dry_run": false}'
+        )
+        show_rotation(cloud, cloud.wait_for_execution(started["executionArn"], timeout=300), "svc.reporting")
+
+
 def run(args: argparse.Namespace) -> int:
     assembly = Path(args.assembly) if args.assembly else synthesize(ROOT / ".demo" / "cdk.out")
     with LocalCloud() as cloud:
@@ -273,7 +363,9 @@ def run(args: argparse.Namespace) -> int:
             f"secrets before/after: {secrets_before}/{len(cloud.client('secretsmanager').list_secrets()['SecretList'])}"
         )
 
-        banner(f"10. The AWS CLI sees the same account at {endpoint}")
+        rotate_keys(cloud, deployment.outputs["KeyRotationStateMachineArn"], endpoint)
+
+        banner(f"11. The AWS CLI sees the same account at {endpoint}")
         command = aws_cli(
             endpoint,
             cloud.region,
@@ -292,7 +384,8 @@ def run(args: argparse.Namespace) -> int:
             banner("IAM: every authorization decision of Jane's hire (the account root's own calls left out)")
             print(cloud.authorization.report(since=hire_started, until=hire_done, include_root=False))
         banner("Where to look next")
-        print("  the workflow:   statemachines/onboarding.asl.json (state NAME -> lambdas/turnstile/handlers/name.py)")
+        print("  the workflows:  statemachines/onboarding.asl.json, key_rotation.asl.json")
+        print("                  (state NAME -> lambdas/turnstile/handlers/name.py)")
         print("  the stack:      stacks/turnstile_stack.py, configuration in config/turnstile.yaml")
         print("  IAM decisions:  make demo ARGS=--explain-iam")
         if args.serve:
