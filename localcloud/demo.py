@@ -223,8 +223,8 @@ def show_rotation(cloud: LocalCloud, execution: dict[str, Any], username: str) -
 
 
 def rotate_keys(cloud: LocalCloud, state_machine: str, endpoint: str) -> None:
-    """The reporting job's key at 95 days: planned, rotated, the old key deactivated, then deleted."""
-    banner("10. Key rotation, on the local clock: the reporting job's key reaches 95 days")
+    """The key of the reporting job at 95 days: planned, rotated, the old key deactivated, then deleted."""
+    banner("10. Key rotation, on the local clock: the key of the reporting job reaches 95 days")
     print("day 60: the reporting job uses its key; Jane signs in to the console")
     cloud.clock.advance(60 * DAY)
     use_key(cloud, "svc.reporting")

@@ -66,3 +66,14 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
     assert "IAM users before/after: 2/2; secrets before/after: 2/2" in out
     assert re.search(r"\|\s*jane\.smith\s*\|\s*/turnstile/engineering/\s*\|", out), "aws iam list-users output"
     assert "keep it up:     make demo ARGS=--serve" in out
+    # key rotation on the local clock: planned, rotated into a new secret version, old key off, then deleted
+    assert re.search(r"svc\.reporting: planned rotate AKIA\w+\n  access keys AKIA\w+ Active\n", out)
+    assert "SUCCEEDED (dry run: nothing changed)" in out
+    rotated = re.search(r"svc\.reporting: acted rotate (AKIA\w+)\n  access keys \1 Active, (AKIA\w+) Active", out)
+    assert rotated, "rotation"
+    old, new = rotated.groups()
+    assert re.search(r"secret version [\w-]+: AWSPREVIOUS \(value never printed\)", out)
+    assert f"now uses {new}" in out
+    assert f"svc.reporting: acted deactivate-old {old}" in out and f"access keys {old} Inactive, {new} Active" in out
+    assert f"svc.reporting: acted delete-old {old}\n  access keys {new} Active\n" in out
+    assert "of turnstile-key-rotation: SUCCEEDED" in out
