@@ -47,9 +47,17 @@ STANDARD_RETRY: list[dict[str, Any]] = [
 
 
 def definition(name: str) -> dict[str, Any]:
-    """`statemachines/<name>.asl.json` with STANDARD_RETRY on every Task that declares no Retry of its own."""
+    """`statemachines/<name>.asl.json` with STANDARD_RETRY on every Task, after any retrier the Task declares
+    itself (e.g. for an error of its own), nested Tasks included (a Map's item processor, a Parallel's branches)."""
     asl = json.loads((STATEMACHINES / f"{name}.asl.json").read_text())
-    for state in asl["States"].values():
-        if state["Type"] == "Task" and "Retry" not in state:
-            state["Retry"] = STANDARD_RETRY
+    _add_retries(asl["States"])
     return dict(asl)
+
+
+def _add_retries(states: dict[str, Any]) -> None:
+    for state in states.values():
+        if state["Type"] == "Task":
+            state["Retry"] = [*state.get("Retry", []), *STANDARD_RETRY]
+        for inner in (state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])):
+            if inner:
+                _add_retries(inner["States"])
