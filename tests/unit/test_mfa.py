@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
+from collections import Counter
+from typing import Any
 
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
+from turnstile.dal import credential_report
 from turnstile.domain import mfa
 from turnstile.domain.iam_events import on_password_policy_changed
 from turnstile.domain.users import ensure_user
 from turnstile.models.cloudtrail import IamApiCallEvent
+from turnstile.models.rotation import CredentialReport
 
 from tests.unit.conftest import Account
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+REPORT_LIFETIME = 4 * HOUR  # IAM answers with its last report until it is this old
 
 
 def park(account: Account, username: str = "jane.smith") -> None:
@@ -33,33 +40,202 @@ def park(account: Account, username: str = "jane.smith") -> None:
     )
 
 
-def test_the_sweeper_reminds_once_a_day_and_judges_the_deadline_by_the_schedules_time(account: Account) -> None:
-    park(account)
+def no_sleep(seconds: float) -> None:
+    pass
+
+
+def fresh_report(account: Account) -> CredentialReport:
+    """IAM's credential report of the account as it is now: the local clock is moved past the last report's four
+    hours, so IAM generates a new one instead of answering with the last."""
+    account.cloud.clock.advance(REPORT_LIFETIME.total_seconds())
+    return mfa.current_report(account.client("iam"), sleep=no_sleep)
+
+
+def report_at(
+    account: Account, generated: dt.datetime, *, without: tuple[str, ...] = (), mfa_says: dict[str, bool] | None = None
+) -> CredentialReport:
+    """The account's credential report as IAM would have generated it at `generated` (the sweeps' timeline): the
+    users in `without` created after it (absent), the MFA state of those in `mfa_says` as it was then."""
+    live = fresh_report(account)
+    said = mfa_says or {}
+    rows = tuple(
+        row.model_copy(update={"mfa_active": said.get(row.user, row.mfa_active)})
+        for row in live.rows
+        if row.user not in without
+    )
+    return live.model_copy(update={"generated": generated, "rows": rows})
+
+
+def sweep(account: Account, at: dt.datetime, report: CredentialReport | None = None, **options: Any) -> dict:
+    """One sweep at `at`, judged from `report` (by default, one generated just before)."""
     clients = (
         account.client("iam"),
         account.client("stepfunctions"),
         account.client("dynamodb"),
         account.client("sns"),
     )
-    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=1))["reminded"] == ["jane.smith"]
-    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=5))["waiting"] == ["jane.smith"]
-    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(days=1, hours=2))["reminded"] == ["jane.smith"]
+    report = report if report is not None else report_at(account, at - dt.timedelta(minutes=1))
+    return mfa.sweep(*clients, account.env, now=at, report=report, **options)
+
+
+def iam_calls(calls: list[Any]) -> Counter[tuple[str, str]]:
+    """(action, user) of each IAM call recorded; "" for account-wide calls."""
+    return Counter((c.action, c.params.get("UserName", "")) for c in calls if c.service == "iam")
+
+
+def enrol(account: Account, username: str) -> str:
+    iam = account.client("iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=username)["VirtualMFADevice"]
+    iam.enable_mfa_device(UserName=username, SerialNumber=device["SerialNumber"], **codes(device))
+    return str(device["SerialNumber"])
+
+
+def test_the_sweeper_reminds_once_a_day_and_judges_the_deadline_by_the_schedules_time(account: Account) -> None:
+    park(account)
+    assert sweep(account, NOW + HOUR)["reminded"] == ["jane.smith"]
+    assert sweep(account, NOW + 5 * HOUR)["waiting"] == ["jane.smith"]
+    assert sweep(account, NOW + dt.timedelta(days=1, hours=2))["reminded"] == ["jane.smith"]
     # the token is not a real task token: the workflow counts as gone, and the item is dropped all the same
-    assert mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(days=7))["deadline_passed"] == ["jane.smith"]
+    assert sweep(account, NOW + dt.timedelta(days=7))["deadline_passed"] == ["jane.smith"]
     assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def test_a_reminder_the_report_calls_for_costs_no_iam_call(account: Account) -> None:
+    """The report says no MFA: remind at once. It may be 4 hours old: a user who enrolled since (and whose
+    CloudTrail event was lost) gets one reminder too many, and is resumed by a later report."""
+    park(account)
+    enrol(account, "jane.smith")
+    stale = report_at(account, NOW, mfa_says={"jane.smith": False})
+    with account.cloud.faults.recording() as calls:
+        assert sweep(account, NOW + HOUR, stale)["reminded"] == ["jane.smith"]
+    assert iam_calls(calls) == Counter()
+    assert sweep(account, NOW + 2 * HOUR)["resumed"] == ["jane.smith"]
+
+
+def test_an_enrolment_the_report_shows_is_confirmed_and_resumed(account: Account) -> None:
+    """A lost CloudTrail event: the report shows the device, ListMFADevices confirms it, the workflow resumes."""
+    park(account)
+    enrol(account, "jane.smith")
+    report = report_at(account, NOW)
+    with account.cloud.faults.recording() as calls:
+        assert sweep(account, NOW + HOUR, report)["resumed"] == ["jane.smith"]
+    assert iam_calls(calls) == Counter({("ListMFADevices", "jane.smith"): 1})
+    assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def test_a_device_the_report_shows_but_iam_no_longer_lists_resumes_nothing(account: Account) -> None:
+    park(account)
+    stale = report_at(account, NOW, mfa_says={"jane.smith": True})
+    assert sweep(account, NOW + HOUR, stale)["reminded"] == ["jane.smith"]
+    assert [p.username for p in mfa.pending(account.client("dynamodb"), account.env.table_name)] == ["jane.smith"]
+
+
+def test_the_deadline_is_confirmed_per_user_before_the_wait_is_failed(account: Account) -> None:
+    """At the deadline the report is not enough: a user who enrolled after it was generated is resumed, not failed."""
+    park(account, "jane.smith")
+    park(account, "john.doe")
+    enrol(account, "john.doe")
+    deadline = NOW + dt.timedelta(days=7)
+    stale = report_at(account, deadline - HOUR, mfa_says={"john.doe": False})
+    with account.cloud.faults.recording() as calls:
+        summary = sweep(account, deadline, stale)
+    assert (summary["deadline_passed"], summary["resumed"]) == (["jane.smith"], ["john.doe"])
+    assert iam_calls(calls) == Counter(
+        {
+            ("GetUser", "jane.smith"): 1,
+            ("ListMFADevices", "jane.smith"): 1,
+            ("GetUser", "john.doe"): 1,
+            ("ListMFADevices", "john.doe"): 1,
+        }
+    )
+    assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def test_a_user_created_after_the_report_waits_for_the_next_one(account: Account) -> None:
+    park(account)
+    older = report_at(account, NOW - HOUR, without=("jane.smith",))
+    with account.cloud.faults.recording() as calls:
+        assert sweep(account, NOW + HOUR, older)["waiting"] == ["jane.smith"]
+    assert iam_calls(calls) == Counter()  # not treated as gone, nor asked about
+    assert [p.username for p in mfa.pending(account.client("dynamodb"), account.env.table_name)] == ["jane.smith"]
 
 
 def test_the_sweeper_drops_enrolments_of_users_that_no_longer_exist(account: Account) -> None:
+    """Absent from a report generated after the wait began: gone, once GetUser agrees."""
     park(account)
     account.client("iam").delete_user(UserName="jane.smith")
-    clients = (
-        account.client("iam"),
-        account.client("stepfunctions"),
-        account.client("dynamodb"),
-        account.client("sns"),
-    )
-    assert mfa.sweep(*clients, account.env, now=NOW)["gone"] == ["jane.smith"]
+    report = report_at(account, NOW + HOUR)
+    with account.cloud.faults.recording() as calls:
+        assert sweep(account, NOW + HOUR, report)["gone"] == ["jane.smith"]
+    assert iam_calls(calls)[("GetUser", "jane.smith")] == 1
     assert mfa.pending(account.client("dynamodb"), account.env.table_name) == []
+
+
+def test_a_user_absent_from_the_report_but_still_there_is_not_failed(account: Account) -> None:
+    park(account)
+    inconsistent = report_at(account, NOW + HOUR, without=("jane.smith",))
+    assert sweep(account, NOW + HOUR, inconsistent)["reminded"] == ["jane.smith"]
+
+
+def test_a_user_deleted_since_the_report_showed_its_device_is_gone(account: Account) -> None:
+    park(account)
+    stale = report_at(account, NOW, mfa_says={"jane.smith": True})
+    account.client("iam").delete_user(UserName="jane.smith")
+    assert sweep(account, NOW + HOUR, stale)["gone"] == ["jane.smith"]
+
+
+def test_the_sweeps_iam_calls_do_not_grow_with_enrolments_that_need_nothing(account: Account) -> None:
+    """Two calls for the report (three when IAM starts a new one), whatever the number of pending enrolments."""
+    iam = account.client("iam")
+
+    def one_sweep(at: dt.datetime, *, new_report: bool) -> tuple[dict, Counter[tuple[str, str]]]:
+        if new_report:  # IAM's last report is over four hours old: this sweep's call starts a new one
+            account.cloud.clock.advance(REPORT_LIFETIME.total_seconds())
+        with account.cloud.faults.recording() as calls:
+            summary = sweep(account, at, mfa.current_report(iam, sleep=no_sleep))
+        return summary, iam_calls(calls)
+
+    park(account, "user.0")
+    _, with_one = one_sweep(NOW + HOUR, new_report=True)
+    for n in range(1, 41):
+        park(account, f"user.{n}")
+    first, with_41 = one_sweep(NOW + 2 * HOUR, new_report=True)  # the 40 new ones are reminded: no IAM call
+    second, reused = one_sweep(NOW + 3 * HOUR, new_report=False)  # IAM answers with the same report
+    assert (len(first["reminded"]), len(first["waiting"]), len(second["waiting"])) == (40, 1, 41)
+    new = Counter({("GenerateCredentialReport", ""): 2, ("GetCredentialReport", ""): 1})
+    assert with_one == with_41 == new
+    assert reused == Counter({("GenerateCredentialReport", ""): 1, ("GetCredentialReport", ""): 1})
+
+
+def test_the_report_is_awaited_a_bounded_time_then_the_invocation_fails(account: Account) -> None:
+    iam, waited = account.client("iam"), []
+    report = mfa.current_report(iam, sleep=waited.append)  # a new account: IAM starts the report, then has it
+    assert waited == [mfa.REPORT_POLL_DELAYS[0]] and report.rows == ()
+    waited.clear()
+    with (
+        account.cloud.faults.injected("iam", "GetCredentialReport", "ReportInProgress"),
+        pytest.raises(credential_report.ReportInProgress),
+    ):
+        mfa.current_report(iam, sleep=waited.append)
+    assert waited == list(mfa.REPORT_POLL_DELAYS) and sum(waited) <= 60
+
+
+def test_an_out_of_time_sweep_leaves_the_rest_for_the_next_most_overdue_first(account: Account) -> None:
+    """Work stops at `stop_by`; what is left is the most overdue next time, so nobody waits behind the others for
+    ever. Resumes come first."""
+    for name in ("a.first", "b.second", "c.third"):
+        park(account, name)
+    enrol(account, "c.third")
+    ticks = itertools.count()
+    budget = {"stop_by": 1, "clock": lambda: next(ticks)}  # time for one enrolment per sweep
+    one = sweep(account, NOW + HOUR, report_at(account, NOW, mfa_says={"c.third": True}), **budget)
+    assert (one["resumed"], one["deferred"]) == (["c.third"], ["a.first", "b.second"])
+    ticks = itertools.count()
+    two = sweep(account, NOW + 2 * HOUR, **budget)
+    assert (two["reminded"], two["deferred"]) == (["a.first"], ["b.second"])
+    ticks = itertools.count()
+    three = sweep(account, NOW + 3 * HOUR, **budget)
+    assert (three["reminded"], three["waiting"], three["deferred"]) == (["b.second"], ["a.first"], [])
 
 
 def policy_event(caller_role: str | None, error: str | None = None) -> IamApiCallEvent:
@@ -141,8 +317,7 @@ def test_the_pending_enrolment_keeps_the_effective_date_and_its_deadline(account
     mfa.register_wait(*clients, account.env, hire=hire, token="t-1", execution_id="exec-1", entered=NOW)
     [item] = mfa.pending(account.client("dynamodb"), account.env.table_name)
     assert item.effective_date == dt.date(2027, 2, 1) and item.deadline == dt.datetime(2027, 2, 8, tzinfo=dt.UTC)
-    sweep = (*clients, account.client("sns"))
-    assert mfa.sweep(*sweep, account.env, now=NOW + dt.timedelta(days=8))["deadline_passed"] == []
+    assert sweep(account, NOW + dt.timedelta(days=8))["deadline_passed"] == []
 
 
 def test_only_the_owner_of_a_pending_enrolment_removes_it(account: Account) -> None:
@@ -159,8 +334,7 @@ def test_only_the_owner_of_a_pending_enrolment_removes_it(account: Account) -> N
 def test_a_resume_that_fails_leaves_the_enrolment_for_the_next_try(account: Account) -> None:
     park(account)
     iam, sfn, ddb = account.client("iam"), account.client("stepfunctions"), account.client("dynamodb")
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="jane.smith")["VirtualMFADevice"]
-    iam.enable_mfa_device(UserName="jane.smith", SerialNumber=device["SerialNumber"], **codes(device))
+    enrol(account, "jane.smith")
     with (
         account.cloud.faults.injected("stepfunctions", "SendTaskSuccess", "ThrottlingException"),
         pytest.raises(ClientError),
@@ -175,21 +349,14 @@ def test_a_resume_that_fails_leaves_the_enrolment_for_the_next_try(account: Acco
 def test_one_enrolment_that_cannot_be_swept_does_not_stop_the_others(account: Account) -> None:
     park(account, "jane.smith")
     park(account, "john.doe")
-    clients = (
-        account.client("iam"),
-        account.client("stepfunctions"),
-        account.client("dynamodb"),
-        account.client("sns"),
-    )
     with (
         account.cloud.faults.injected(
             "iam", "GetUser", "AccessDenied", when=lambda call: call.params.get("UserName") == "jane.smith"
         ),
         pytest.raises(mfa.SweepIncomplete, match=r"jane\.smith: AccessDenied"),
     ):
-        mfa.sweep(*clients, account.env, now=NOW + dt.timedelta(hours=1))
-    reminded = [p.username for p in mfa.pending(account.client("dynamodb"), account.env.table_name) if p.last_reminded]
-    assert reminded == ["john.doe"]
+        sweep(account, NOW + dt.timedelta(days=7))
+    assert [p.username for p in mfa.pending(account.client("dynamodb"), account.env.table_name)] == ["jane.smith"]
 
 
 def codes(device: dict) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -14,6 +15,10 @@ from tests.workflows.scenarios import Deployed, person
 
 HOLD = "turnstile-mfa-required"
 DAY = 24 * 3600
+# IAM answers GenerateCredentialReport with its last report until it is four hours old: a sweep this long after the
+# last one reads a new report (the world as it is); one sooner reads the same report as the last sweep.
+NEW_REPORT = 4 * 3600 + 60
+SWEEPER = "turnstile-SweepMfaEnrolments"
 
 
 def groups(deployed: Deployed, username: str) -> list[str]:
@@ -32,6 +37,23 @@ def entered_states(deployed: Deployed, execution: dict[str, Any]) -> list[str]:
 def sweep(deployed: Deployed, *, after: float = 0) -> None:
     deployed.cloud.clock.advance(after)
     deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+
+
+def sweeper_iam_calls(calls: list[Any]) -> Counter[tuple[str, str]]:
+    """(action, user) of each IAM call the sweeper made; "" for the account-wide ones (the credential report)."""
+    return Counter(
+        (c.action, c.params.get("UserName", "")) for c in calls if c.service == "iam" and c.caller == SWEEPER
+    )
+
+
+def remove_user(deployed: Deployed, username: str) -> None:
+    """What an administrator does out of band: delete the user and everything IAM requires gone first."""
+    iam = deployed.client("iam")
+    for key in iam.list_access_keys(UserName=username)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=username, AccessKeyId=key["AccessKeyId"])
+    for group in iam.list_groups_for_user(UserName=username)["Groups"]:
+        iam.remove_user_from_group(UserName=username, GroupName=group["GroupName"])
+    iam.delete_user(UserName=username)
 
 
 def test_the_hold_is_applied_before_the_login_profile_exists(deployed: Deployed) -> None:
@@ -110,10 +132,70 @@ def test_a_lost_cloudtrail_event_is_caught_by_the_sweeper(deployed: Deployed) ->
         deployed.enrol_mfa("lost.event")
     assert [e["eventName"] for e in deployed.cloud.cloudtrail.lost][-1] == "EnableMFADevice"
     assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
-    sweep(deployed)
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=NEW_REPORT)  # the first report made since the enrolment shows the device
     done = deployed.finish(run)
     assert done["status"] == "SUCCEEDED"
     assert json.loads(done["output"])["results"]["mfa"]["confirmed_by"] == "sweeper"
+    # the report said so; ListMFADevices confirmed it before the workflow was resumed
+    assert sweeper_iam_calls(calls)[("ListMFADevices", "lost.event")] == 1
+
+
+def test_the_deadline_is_confirmed_per_user_and_spares_who_enrolled_after_the_report(deployed: Deployed) -> None:
+    runs = deployed.hire(person("E4011", "Never", "Enrolled"), person("E4012", "Last", "Minute"))
+    ddb = deployed.client("dynamodb")
+    deadlines = [mfa.pending_of(ddb, deployed.table, name) for name in ("never.enrolled", "last.minute")]
+    deadline = max(item.deadline for item in deadlines if item is not None)
+    # an hour before the deadline the sweeper reads a new report: neither has MFA
+    sweep(deployed, after=(deadline - deployed.cloud.clock.now()).total_seconds() - 3600)
+    with deployed.cloud.cloudtrail.losing():  # only the sweeper can tell
+        deployed.enrol_mfa("last.minute")
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=2 * 3600)  # past the deadline, on the same report (two hours old)
+    never, last = (deployed.finish(run) for run in runs)
+    assert never["status"] == "FAILED" and never["error"] == "MfaNotEnrolled"
+    assert last["status"] == "SUCCEEDED"
+    assert json.loads(last["output"])["results"]["mfa"]["confirmed_by"] == "sweeper"
+    made = sweeper_iam_calls(calls)
+    assert made[("GenerateCredentialReport", "")] == 1  # IAM answered with the report of two hours ago
+    for name in ("never.enrolled", "last.minute"):
+        assert made[("GetUser", name)] == made[("ListMFADevices", name)] == 1
+
+
+def test_a_user_created_after_the_report_is_not_taken_for_gone(deployed: Deployed) -> None:
+    sweep(deployed, after=NEW_REPORT)  # IAM makes a report, before the hire
+    [run] = deployed.hire(person("E4013", "Newer", "Than-Report"))
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=60)  # the same report: the user is not in it
+    assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
+    assert mfa.pending_of(deployed.client("dynamodb"), deployed.table, "newer.than-report") is not None
+    assert [call for call in sweeper_iam_calls(calls) if call[1] == "newer.than-report"] == []
+    mark = deployed.mark()
+    sweep(deployed, after=NEW_REPORT)  # the next report lists it: reminded
+    reminders = [m for m in deployed.notifications(after=mark) if m["event"] == "MfaEnrolmentReminder"]
+    assert "newer.than-report" in [m["username"] for m in reminders]
+
+
+def test_a_deleted_user_is_failed_as_gone_once_getuser_confirms(deployed: Deployed) -> None:
+    [run] = deployed.hire(person("E4014", "Gone", "Meanwhile", console=False, programmatic=True))
+    remove_user(deployed, "gone.meanwhile")
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=NEW_REPORT)  # a report made since the wait began, without the user
+    done = deployed.finish(run)
+    assert done["status"] == "FAILED" and "EnforceMfaDeadline" not in entered_states(deployed, done)
+    assert "UserGone" in deployed.history_text(done)
+    assert sweeper_iam_calls(calls)[("GetUser", "gone.meanwhile")] == 1
+    assert mfa.pending_of(deployed.client("dynamodb"), deployed.table, "gone.meanwhile") is None
+
+
+def test_a_sweep_asks_iam_about_no_one_who_needs_nothing(deployed: Deployed) -> None:
+    deployed.hire(person("E4015", "Quiet", "One"), person("E4016", "Quiet", "Two"), person("E4017", "Quiet", "Three"))
+    sweep(deployed, after=NEW_REPORT)  # whatever was due is done: reminders, resumes, deadlines
+    waiting = mfa.pending(deployed.client("dynamodb"), deployed.table)
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=60)
+    assert len(waiting) >= 3
+    assert sweeper_iam_calls(calls) == Counter({("GenerateCredentialReport", ""): 1, ("GetCredentialReport", ""): 1})
 
 
 def test_enrolment_before_the_wait_begins_completes_at_once(deployed: Deployed) -> None:
@@ -130,14 +212,17 @@ def test_enrolment_before_the_wait_begins_completes_at_once(deployed: Deployed) 
 def test_reminders_go_out_at_most_daily_while_pending(deployed: Deployed) -> None:
     deployed.hire(person("E4007", "Slow", "Coach"))
     mark = deployed.mark()
-    sweep(deployed, after=DAY + 60)
-    sweep(deployed, after=60)
+    with deployed.cloud.faults.recording() as calls:
+        sweep(deployed, after=DAY + 60)
+        sweep(deployed, after=60)
     reminders = [
         m
         for m in deployed.notifications(after=mark)
         if m["event"] == "MfaEnrolmentReminder" and m["username"] == "slow.coach"
     ]
     assert len(reminders) == 1 and reminders[0]["email"] == "slow.coach@example.com"
+    # the report says no MFA: the reminder needs no IAM call about the user
+    assert [call for call in sweeper_iam_calls(calls) if call[1] == "slow.coach"] == []
 
 
 def test_the_deadline_disables_console_access_and_keys_and_a_late_enrolment_re_enables_nothing(
