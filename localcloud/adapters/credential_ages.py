@@ -3,12 +3,13 @@ before a 95-day advance is still minutes old in ListAccessKeys and the credentia
 (moto's `mark_account_as_visited`, called from every request's `BaseResponse.setup_class`, in-process and in
 server mode), but by the host's clock, under moto's module name rather than the service namespace AWS reports
 (`awslambda`, `stepfunctions` for `lambda`, `states`), for an inactive key too (AWS refuses its requests), and
-on every request. The credential report's `password_last_changed` is the user's creation date, and a simulated
-console sign-in marks no password as used.
+on every request. The credential report's `password_last_changed`, and GetLoginProfile's CreateDate, are the
+user's creation date, and a simulated console sign-in marks no password as used.
 
 Adapter, on the local clock: every IAM creation date (users, access keys, MFA enable dates, signing
 certificates, roles, policies: moto's `utcnow` in its IAM module); a user's password-set time, whatever sets the
-password (CreateLoginProfile, UpdateLoginProfile, CloudFormation; moto has no ChangePassword); an access key's
+password (CreateLoginProfile, UpdateLoginProfile, CloudFormation; moto has no ChangePassword) and the login
+profile's creation (GetLoginProfile's CreateDate); an access key's
 last use, as the credential report documents it (IAM User Guide, "Getting credential reports":
 "When an access key is used more than once in a 15-minute span, only the first use is recorded"), with the
 service's namespace and the request's region; `password_last_used` when `LocalCloud.console_session` signs a
@@ -21,9 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from moto.iam import models as iam_models
 from moto.iam.models import AccessKeyLastUsed, User, iam_backends
+from moto.iam.responses import IamResponse
 from moto.utilities.utils import get_partition
 
 from .. import identity
@@ -34,10 +37,12 @@ PASSWORD_USE_SPAN = dt.timedelta(minutes=5)
 # moto's module names that differ from the service namespace AWS reports (GetAccessKeyLastUsed ServiceName).
 NAMESPACES = {"awslambda": "lambda", "stepfunctions": "states", "cognitoidp": "cognito-idp"}
 SET_AT = "_localcloud_password_set"  # in a moto User's __dict__: when its password was last set
+PROFILE_AT = "_localcloud_profile_created"  # ...and when its login profile was created (GetLoginProfile CreateDate)
 
 _original_utcnow = iam_models.utcnow
 _original_mark = iam_models.mark_account_as_visited
 _original_register = identity.register_console_session
+_original_get_login_profile = IamResponse.get_login_profile
 
 
 def password_set(user: User) -> dt.datetime | None:
@@ -54,6 +59,8 @@ def _password_property(now: Callable[[], dt.datetime]) -> property:
         return vars(self).get("password")
 
     def set_(self: User, value: str | None) -> None:
+        if value and not vars(self).get("password"):
+            vars(self)[PROFILE_AT] = now()  # a login profile is created (UpdateLoginProfile keeps its date)
         vars(self)["password"] = value
         vars(self)[SET_AT] = now() if value else None
 
@@ -85,8 +92,18 @@ def install(clock: Clock) -> None:
             user.password_last_used = now()  # type: ignore[assignment]  # moto types it None only
         return credentials
 
+    def get_login_profile(self: IamResponse) -> Any:
+        """CreateDate is the login profile's creation (moto answers the user's)."""
+        result = _original_get_login_profile(self)
+        user = self.backend.get_user(self._get_param("UserName"))
+        created = vars(user).get(PROFILE_AT)
+        if isinstance(created, dt.datetime) and isinstance(result.result, dict):
+            result.result["LoginProfile"]["CreateDate"] = created
+        return result
+
     iam_models.utcnow = now
     iam_models.mark_account_as_visited = mark_account_as_visited
+    IamResponse.get_login_profile = get_login_profile  # type: ignore[method-assign]
     User.password = _password_property(now)  # type: ignore[assignment]
     identity.register_console_session = register_console_session
 
@@ -97,3 +114,4 @@ def uninstall() -> None:
     if isinstance(vars(User).get("password"), property):
         delattr(User, "password")
     identity.register_console_session = _original_register
+    IamResponse.get_login_profile = _original_get_login_profile  # type: ignore[method-assign]

@@ -104,6 +104,19 @@ def test_gap_moto_dates_credentials_by_the_host_clock_and_the_password_by_the_us
     iam().generate_credential_report()
     [row] = report_rows()[1]
     assert row["password_last_changed"] == "2020-01-01T00:00:00+00:00"
+    profile = iam().get_login_profile(UserName="jane")["LoginProfile"]
+    assert utc(profile["CreateDate"]) == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # the user's, not the profile's
+
+
+def test_adapter_dates_a_login_profile_from_its_creation_not_the_users_or_its_updates(cloud: LocalCloud) -> None:
+    iam().create_user(UserName="late.console")
+    cloud.clock.advance(30 * 86400)
+    iam().create_login_profile(UserName="late.console", Password=PASSWORD)
+    made = cloud.clock.now()
+    cloud.clock.advance(5 * 86400)
+    iam().update_login_profile(UserName="late.console", Password=PASSWORD + "x")
+    created = utc(iam().get_login_profile(UserName="late.console")["LoginProfile"]["CreateDate"])
+    assert abs(created - made) < dt.timedelta(seconds=5)
 
 
 def test_adapter_dates_credentials_on_the_local_clock(cloud: LocalCloud) -> None:
