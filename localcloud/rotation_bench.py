@@ -52,6 +52,7 @@ class Run:
     wall_seconds: float = 0.0
     lambda_seconds: float = 0.0
     looked_at: int = 0
+    deferred: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
 
     def iam_calls(self, caller: str | None = None) -> Counter[str]:
@@ -144,6 +145,7 @@ def measure(cloud: LocalCloud, machine: str, label: str, users: int, payload: di
     output = json.loads(execution.get("output") or "{}")
     users_seen = (output.get("plan") or {}).get("users", [])
     result.looked_at = len(users_seen)
+    result.deferred = int((output.get("plan") or {}).get("deferred") or 0)
     result.outcomes.update(u["outcome"] for u in users_seen)
     if execution["status"] != "SUCCEEDED":
         print(
@@ -191,8 +193,8 @@ def bench(assembly: Path, users: int) -> list[Run]:
 
 def table(runs: list[Run]) -> str:
     lines = [
-        "| users | run | scan IAM calls | per-user IAM calls (by kind) | users looked at | outcomes | "
-        "transitions | Lambda invocations | wall | cost per run |",
+        "| users | run | scan IAM calls | per-user IAM calls (by kind) | users looked at (left for the next run) | "
+        "outcomes | transitions | Lambda invocations | wall | cost per run |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
@@ -203,8 +205,9 @@ def table(runs: list[Run]) -> str:
         scan_text = ", ".join(f"{a} {n}" for a, n in sorted(scan.items()))
         cost = f"${run.cost():.4f}" if run.label != "naive scan" else "—"
         lines.append(
-            f"| {run.users:,} | {run.label} | {sum(scan.values())} ({scan_text}) | {kinds} | {run.looked_at} | "
-            f"{outcomes} | {run.transitions} | {run.invocations} | {run.wall_seconds:.0f} s | {cost} |"
+            f"| {run.users:,} | {run.label} | {sum(scan.values())} ({scan_text}) | {kinds} | "
+            f"{run.looked_at} ({run.deferred}) | {outcomes} | {run.transitions} | {run.invocations} | "
+            f"{run.wall_seconds:.0f} s | {cost} |"
         )
     return "\n".join(lines)
 

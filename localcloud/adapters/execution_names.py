@@ -9,18 +9,22 @@ from typing import Any
 
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-_original_start = StepFunctionsParserBackend.start_execution
-
-
-def _start_execution(
-    self: StepFunctionsParserBackend, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
-) -> Any:
-    return _original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+_installed: list[Any] = []  # what start_execution was before install (another adapter may wrap it too)
 
 
 def install() -> None:
-    setattr(StepFunctionsParserBackend, "start_execution", _start_execution)  # noqa: B010 - monkeypatching moto
+    """Wraps whatever start_execution is now: install after, and uninstall before, other adapters of it."""
+    previous = StepFunctionsParserBackend.start_execution
+    _installed.append(previous)
+
+    def start_execution(
+        self: StepFunctionsParserBackend, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return previous(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    setattr(StepFunctionsParserBackend, "start_execution", start_execution)  # noqa: B010 - monkeypatching moto
 
 
 def uninstall() -> None:
-    setattr(StepFunctionsParserBackend, "start_execution", _original_start)  # noqa: B010
+    if _installed:
+        setattr(StepFunctionsParserBackend, "start_execution", _installed.pop())  # noqa: B010

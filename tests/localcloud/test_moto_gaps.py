@@ -418,11 +418,11 @@ def create_group_policies_bus_policy_and_archive() -> None:
 
 def test_deploy_names_resource_types_the_local_cloud_cannot_create(cloud: LocalCloud, tmp_path: Any) -> None:
     (tmp_path / "S.template.json").write_text(
-        json.dumps({"Resources": {"Nightly": {"Type": "AWS::Scheduler::Schedule", "Properties": {}}}})
+        json.dumps({"Resources": {"Pipe": {"Type": "AWS::Pipes::Pipe", "Properties": {}}}})
     )
     (tmp_path / "S.assets.json").write_text(json.dumps({"files": {}}))
     clients = {s: client(s) for s in ("ssm", "s3", "cloudformation")}
-    with pytest.raises(DeploymentFailed, match=r"Nightly \(AWS::Scheduler::Schedule\)"):
+    with pytest.raises(DeploymentFailed, match=r"Pipe \(AWS::Pipes::Pipe\)"):
         deploy(clients, tmp_path, "S", "123456789012", REGION)
 
 

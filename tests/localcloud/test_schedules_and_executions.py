@@ -158,3 +158,14 @@ def test_held_requests_wait_until_the_block_ends_and_others_pass(cloud: LocalClo
         iam.list_groups()  # another action is not held
         assert not done.wait(0.5)
     assert done.wait(10)
+
+
+def test_an_unnamed_execution_is_still_held_to_the_input_limit(cloud: LocalCloud) -> None:
+    """The two adapters of StartExecution (execution_names, execution_input_limit) both apply."""
+    sfn = client("stepfunctions")
+    role = client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument=trusting("states.amazonaws.com"))
+    arn = sfn.create_state_machine(name="m", definition=json.dumps(PASS_MACHINE), roleArn=role["Role"]["Arn"])[
+        "stateMachineArn"
+    ]
+    with pytest.raises(sfn.exceptions.ValidationException):
+        sfn.start_execution(stateMachineArn=arn, input=json.dumps({"x": "x" * 300_000}))

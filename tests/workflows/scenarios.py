@@ -16,6 +16,8 @@ from stacks.configuration import load_config
 from tests import queues
 from tests.factories import hire_detail
 
+REPORT_LIFETIME = 4 * 3600 + 60  # seconds: IAM reuses a credential report for four hours
+
 
 @dataclass
 class Deployed:
@@ -65,6 +67,12 @@ class Deployed:
         """Wait for a (resumed) execution to end."""
         self.cloud.settle()
         return self.cloud.wait_for_execution(execution["executionArn"])
+
+    def sweep_mfa(self) -> None:
+        """The hourly MFA sweeper, once IAM has a newer credential report than the last: the sweeper judges from
+        the report, which IAM renews at most every four hours (so a change made just now is seen only then)."""
+        self.cloud.clock.advance(REPORT_LIFETIME)
+        self.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
 
     def parked(self, execution: dict[str, Any]) -> bool:
         """RUNNING and waiting at AwaitMfaEnrolment for its task token."""

@@ -154,7 +154,7 @@ def test_a_confirmation_whose_resume_is_throttled_is_resumed_by_the_sweeper(depl
         deployed.enrol_mfa("theo.throttled")
         deployed.cloud.settle()
     assert mfa.pending_of(deployed.client("dynamodb"), deployed.table, "theo.throttled")  # not forgotten
-    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    deployed.sweep_mfa()
     done = deployed.finish(run)
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["results"]["mfa"]["confirmed_by"] == "sweeper"
     assert HOLD not in groups(deployed, "theo.throttled")
@@ -189,7 +189,7 @@ def test_a_future_start_keeps_access_until_the_deadline_after_the_first_day(depl
     assert item is not None
     assert item.effective_date == start
     deployed.cloud.clock.advance(8 * DAY)
-    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    deployed.sweep_mfa()
     deployed.cloud.settle()
     assert deployed.parked(deployed.client("stepfunctions").describe_execution(executionArn=run["executionArn"]))
     entries = audit.entries(deployed.client("dynamodb"), deployed.table, "USER#fran.future")
@@ -263,7 +263,7 @@ def test_a_user_deleted_while_waiting_for_mfa_ends_the_wait_and_is_alerted(deplo
     [run] = deployed.hire(person("E5091", "Gwen", "Gone", console=False, programmatic=True))
     mark = deployed.mark()
     remove_user(deployed, "gwen.gone")
-    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    deployed.sweep_mfa()
     done = deployed.finish(run)
     assert done["status"] == "FAILED" and "EnforceMfaDeadline" not in entered(deployed, done)
     [alert] = alerts(deployed, mark, event="OnboardingFailed", username="gwen.gone")
@@ -278,7 +278,7 @@ def test_a_failure_enforcing_the_deadline_alerts_and_deletes_nothing(deployed: D
         "iam", "DeleteLoginProfile", "AccessDenied", caller="turnstile-EnforceMfaDeadline"
     ):
         deployed.cloud.clock.advance(7 * DAY + 3600)
-        deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+        deployed.sweep_mfa()
         done = deployed.finish(run)
     assert done["status"] == "FAILED" and "RollBackHire" not in entered(deployed, done)
     assert deployed.client("iam").get_user(UserName="dee.dline")["User"]["UserName"] == "dee.dline"

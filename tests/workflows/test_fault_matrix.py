@@ -122,7 +122,7 @@ class Matrix:
             for fault in injected:
                 faults.remove(fault)
         if run["status"] == "RUNNING":  # e.g. the enrolment's confirmation failed: the sweeper is the backstop
-            deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+            deployed.sweep_mfa()
             run = deployed.finish(run)
         cell.status = run["status"]
         self.check(cell, detail, username, run, mark)
@@ -154,7 +154,7 @@ class Matrix:
         elif deployed.client("iam").list_groups_for_user(UserName=username)["Groups"] == []:
             cell.violations.append("a re-send left the user without groups")
         if self.pending(username) and again["status"] != "RUNNING":
-            deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")  # the backstop: hourly in production
+            deployed.sweep_mfa()  # the backstop: hourly in production
             if self.pending(username):
                 cell.violations.append("a pending enrolment outlived its execution and the sweeper")
 

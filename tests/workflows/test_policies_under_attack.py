@@ -167,5 +167,5 @@ def test_a_failing_eventbridge_invoked_function_lands_in_its_dead_letter_queue(d
     assert failed and failed[-1]["requestContext"]["condition"] == "RetriesExhausted"
     assert failed[-1]["requestContext"]["approximateInvokeCount"] == 3
     # the sweeper is the backstop: the enrolment still completes
-    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    deployed.sweep_mfa()
     assert deployed.finish(run)["status"] == "SUCCEEDED"

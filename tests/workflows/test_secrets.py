@@ -50,7 +50,7 @@ def after_every_scenario(deployed: Deployed) -> Scanned:
     deployed.enrol_mfa("console.only")
     secrets = stored_secrets(deployed)
     deployed.cloud.clock.advance(8 * 24 * 3600)
-    deployed.cloud.fire_schedule("turnstile-MfaSweeperSchedule")
+    deployed.sweep_mfa()
     for run in runs:
         deployed.finish(run)
     deployed.cloud.settle()
