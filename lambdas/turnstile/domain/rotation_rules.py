@@ -9,11 +9,23 @@ rotated since the report is not rotated twice, and a key used since is not deact
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from ..config import Rotation
-from ..models.rotation import Action, ActionKind, Candidate, CredentialReport, LiveKey, ReportRow, UserFacts
+from ..models.rotation import (
+    Action,
+    ActionKind,
+    Candidate,
+    CredentialReport,
+    LiveKey,
+    ReportKey,
+    ReportRow,
+    UserFacts,
+)
 
 DAY = dt.timedelta(days=1)
+_EXEMPT_UNTIL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def days(delta: dt.timedelta) -> int:
@@ -21,17 +33,31 @@ def days(delta: dt.timedelta) -> int:
 
 
 def candidates(report: CredentialReport, policy: Rotation, user_path: str, now: dt.datetime) -> list[Candidate]:
-    """Users under Turnstile's path that the report says may need something, most overdue first."""
+    """Users under Turnstile's path that the report says may need something, most overdue active key first.
+
+    Users flagged only for inactive keys come after every other: their keys no longer work, and they include every
+    self-made key Turnstile switched off and never deletes (flagged at every run, ever older); sorted by age they
+    would take every place of a run at its `max_users_per_run` bound, for good. Among them the youngest keys come
+    first: the replaced keys waiting for deletion are days past their deactivation, the self-made ones only grow."""
     flagged = []
     for row in report.rows:
         if not row.path.startswith(user_path):
             continue
         why = _why(row, policy, now)
-        if why:
-            oldest = max((now - key.last_rotated for key in row.keys), default=dt.timedelta(0))
-            flagged.append((oldest, row.user, why))
-    flagged.sort(key=lambda entry: (-entry[0], entry[1]))
+        if not why:
+            continue
+        inactive = _inactive_keys_flagged(row, policy, now)
+        if len(why) > len(inactive):
+            order = (0, -max((now - key.last_rotated for key in row.keys if key.active), default=dt.timedelta(0)))
+        else:
+            order = (1, min(now - key.last_rotated for key in inactive))
+        flagged.append((order, row.user, why))
+    flagged.sort(key=lambda entry: (entry[0], entry[1]))
     return [Candidate(username=user, why=tuple(why)) for _, user, why in flagged]
+
+
+def _inactive_keys_flagged(row: ReportRow, policy: Rotation, now: dt.datetime) -> list[ReportKey]:
+    return [k for k in row.keys if not k.active and now - k.last_rotated >= policy.rotate_after_days * DAY]
 
 
 def _why(row: ReportRow, policy: Rotation, now: dt.datetime) -> list[str]:
@@ -55,20 +81,24 @@ def _why(row: ReportRow, policy: Rotation, now: dt.datetime) -> list[str]:
 
 
 def exemption_of(value: str | None, today: dt.date) -> tuple[bool, str | None]:
-    """(exempt, note) from the exemption tag's value "<YYYY-MM-DD> <reason>". Without a reason or a date, or once
-    the date has passed, the exemption counts as none (the note says why)."""
+    """(exempt, note) from the exemption tag's value "<YYYY-MM-DD> <reason>". Without a reason or a date in exactly
+    that form (not 20270101, 2027-W01-1 or 2027-1-1, which Python's ISO parser would also read), or once the date
+    has passed, the exemption counts as none (the note says why)."""
     if value is None:
         return False, None
     date_text, _, reason = value.strip().partition(" ")
     try:
+        if not _EXEMPT_UNTIL.fullmatch(date_text):
+            raise ValueError(date_text)
         until = dt.date.fromisoformat(date_text)
     except ValueError:
         return False, "exemption tag ignored: its value must start with an expiry date (YYYY-MM-DD)"
-    if not reason.strip():
+    reason = "".join(c for c in reason if unicodedata.category(c)[0] not in "CZ" or c == " ").strip()
+    if not reason:
         return False, "exemption tag ignored: it gives no reason"
     if until < today:
         return False, f"exemption expired on {until.isoformat()}"
-    return True, f"exempt until {until.isoformat()}: {reason.strip()[:200]}"
+    return True, f"exempt until {until.isoformat()}: {reason[:200]}"
 
 
 def due(facts: UserFacts, policy: Rotation, now: dt.datetime) -> list[Action]:
