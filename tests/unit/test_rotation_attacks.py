@@ -1,11 +1,13 @@
-"""The key-rotation rules under attack, as pure logic: exemption values at their edges, and a plan that stuck
-users could fill for good."""
+"""The key-rotation rules under attack, as pure logic: exemption values at their edges, a plan that stuck users
+could fill for good, and the run's input."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from turnstile.config import Rotation
 from turnstile.domain import rotation, rotation_rules
 from turnstile.models.rotation import (
@@ -15,6 +17,7 @@ from turnstile.models.rotation import (
     Outcome,
     ReportKey,
     ReportRow,
+    RunInput,
     UserFacts,
     UserResult,
 )
@@ -113,6 +116,14 @@ def test_among_active_keys_the_most_overdue_still_comes_first() -> None:
         ),
     )
     assert [c.username for c in rotation_rules.candidates(report, POLICY, "/turnstile/", NOW)] == ["u120", "u95", "u85"]
+
+
+# --- the run's input ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["false", "True", 0, 1, "no", "off", "f"])
+def test_dry_run_is_a_boolean_or_nothing(value: Any) -> None:
+    with pytest.raises(ValidationError):
+        RunInput.model_validate({"dry_run": value})
+    assert RunInput.model_validate({}).dry_run is None and RunInput.model_validate({"dry_run": False}).dry_run is False
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

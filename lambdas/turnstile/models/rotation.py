@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 UserName = Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")]
 KeyId = Annotated[str, Field(pattern=r"^[A-Z0-9]{16,128}$")]
@@ -110,7 +110,9 @@ class RunInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dry_run: bool | None = None  # None: the configuration's default
+    # None: the configuration's default. A boolean only: "false", 0 or "no" for a switch that makes a run change
+    # things is refused, not guessed at.
+    dry_run: StrictBool | None = None
 
 
 class RunStart(_Frozen):
