@@ -1,23 +1,27 @@
-"""The key-rotation rules under attack, as pure logic: exemption values at their edges, a plan that stuck users
-could fill for good, and the run's input."""
+"""The key-rotation rules and run bookkeeping under attack, as pure logic: exemption values at their edges, a plan
+that stuck users could fill for good, half-made keys, and state data or messages pushed past AWS's size limits.
+(The same attacks against the deployed workflow: tests/workflows/test_key_rotation_attacks.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from turnstile.config import Rotation
-from turnstile.domain import rotation, rotation_rules
+from turnstile.domain import rotation, rotation_rules, rotation_runs
 from turnstile.models.rotation import (
     ActionKind,
     CredentialReport,
     LiveKey,
     Outcome,
+    PlanResults,
     ReportKey,
     ReportRow,
     RunInput,
+    RunStart,
     UserFacts,
     UserResult,
 )
@@ -25,6 +29,8 @@ from turnstile.models.rotation import (
 NOW = dt.datetime(2027, 6, 1, 12, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 POLICY = Rotation()
+STATE_LIMIT = 262_144  # Step Functions: a state's input or output, in bytes of UTF-8
+SNS_LIMIT = 262_144
 
 
 # --- exemption values -------------------------------------------------------------------------------------------
@@ -118,15 +124,7 @@ def test_among_active_keys_the_most_overdue_still_comes_first() -> None:
     assert [c.username for c in rotation_rules.candidates(report, POLICY, "/turnstile/", NOW)] == ["u120", "u95", "u85"]
 
 
-# --- the run's input ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value", ["false", "True", 0, 1, "no", "off", "f"])
-def test_dry_run_is_a_boolean_or_nothing(value: Any) -> None:
-    with pytest.raises(ValidationError):
-        RunInput.model_validate({"dry_run": value})
-    assert RunInput.model_validate({}).dry_run is None and RunInput.model_validate({"dry_run": False}).dry_run is False
-
-
-# --- helpers ----------------------------------------------------------------------------------------------------
+# --- half-made keys -----------------------------------------------------------------------------------------
 def user(*keys: LiveKey, exemption: str | None = None) -> UserFacts:
     return UserFacts(
         username="jane",
@@ -138,3 +136,114 @@ def user(*keys: LiveKey, exemption: str | None = None) -> UserFacts:
         password_last_used=None,
         has_key_secret=True,
     )
+
+
+OLD = LiveKey(
+    key_id="AKIA0000000000000OLD", active=True, created=NOW - 95 * DAY, last_used=NOW - DAY, stored_as="current"
+)
+
+
+def test_a_key_turnstile_has_no_record_of_making_is_never_discarded_whenever_it_was_made() -> None:
+    """The old key carries a rotation mark (a rotation failed on it); the user's own key, made after the mark, is
+    not the rotation's."""
+    marked = OLD.model_copy(update={"rotating_since": NOW - 3 * DAY})
+    theirs = LiveKey(key_id="AKIA000000000000MINE", active=True, created=NOW - 2 * DAY, last_used=NOW)
+    actions = rotation_rules.due(user(marked, theirs), POLICY, NOW)
+    assert all(a.kind not in (ActionKind.DISCARD_HALF_MADE, ActionKind.DEACTIVATE_SELF_MADE) for a in actions)
+    assert [a.kind for a in actions if a.key_id == OLD.key_id] == [ActionKind.WAIT]
+
+
+def test_a_half_made_key_is_discarded_once_no_invocation_can_still_be_storing_it() -> None:
+    half = LiveKey(
+        key_id="AKIA000000000000HALF", active=True, created=NOW - DAY, last_used=None, made_by_rotation=NOW - DAY
+    )
+    actions = rotation_rules.due(user(OLD, half), POLICY, NOW)
+    assert [(a.kind, a.key_id) for a in actions] == [
+        (ActionKind.DISCARD_HALF_MADE, half.key_id),
+        (ActionKind.ROTATE, OLD.key_id),  # its slot is free again
+    ]
+
+
+@pytest.mark.parametrize("made", [NOW - dt.timedelta(minutes=14), NOW, NOW + dt.timedelta(minutes=3)])
+def test_a_half_made_key_another_invocation_may_still_store_leaves_the_user_alone(made: dt.datetime) -> None:
+    half = LiveKey(key_id="AKIA000000000000HALF", active=True, created=made, last_used=None, made_by_rotation=NOW)
+    actions = rotation_rules.due(user(OLD, half), POLICY, NOW)
+    assert [(a.kind, a.key_id) for a in actions] == [(ActionKind.WAIT, half.key_id)]
+
+
+# --- the run's input ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["false", "True", 0, 1, "no", "off", "f"])
+def test_dry_run_is_a_boolean_or_nothing(value: Any) -> None:
+    with pytest.raises(ValidationError):
+        RunInput.model_validate({"dry_run": value})
+    assert RunInput.model_validate({}).dry_run is None and RunInput.model_validate({"dry_run": False}).dry_run is False
+
+
+# --- sizes at the bounds ---------------------------------------------------------------------------------------
+LONGEST = "u" * 64  # IAM's longest user name
+
+
+def worst_row(n: int) -> ReportRow:
+    name = f"{n:04d}" + LONGEST[4:]
+    old = ReportKey(active=True, last_rotated=NOW - 3000 * DAY, last_used=None)
+    return row(name, old, old, password=True)
+
+
+def worst_result(n: int) -> UserResult:
+    keys = [f"AKIA{n:016d}", f"AKIB{n:016d}"]
+    return UserResult(
+        username=f"{n:04d}" + LONGEST[4:],
+        outcome=Outcome.FAILED,
+        actions=(f"deactivate-self-made {keys[0]}", f"deactivate-self-made {keys[1]}", "remove-unused-password"),
+        note="é" * 200,
+    )
+
+
+@pytest.mark.parametrize("users", [500, 1000])
+def test_every_users_result_fits_its_share_of_the_maps_state(users: int) -> None:
+    policy = Rotation(max_users_per_run=users)
+    fitted = [rotation.fitted(worst_result(n), policy.max_users_per_run) for n in range(users)]
+    state = {
+        "run": run_start().model_dump(mode="json"),
+        "plan": {"report_generated": NOW.isoformat(), "users_in_report": 10**6, "managed_path_users": 10**6},
+        "users": [r.model_dump(mode="json") for r in fitted],
+        "deferred": 10**6,
+    }
+    assert len(json.dumps(state).encode()) < STATE_LIMIT
+    assert all(r.username and r.outcome == Outcome.FAILED and r.actions for r in fitted)
+    small = UserResult(username="jane", outcome=Outcome.ACTED, actions=("rotate AKIA0000000000000001",))
+    assert rotation.fitted(small, policy.max_users_per_run) == small
+
+
+def test_the_published_summary_fits_an_sns_message_at_the_bound() -> None:
+    """The summary lists every user not "nothing-due": it fits SNS's limit because each result fits its share."""
+    policy = Rotation(max_users_per_run=1000)
+    results = tuple(rotation.fitted(worst_result(n), policy.max_users_per_run) for n in range(1000))
+    plan = PlanResults(report_generated=NOW, users_in_report=1000, managed_path_users=1000, users=results, deferred=7)
+    sns, dynamodb = Recorder(), Recorder()
+
+    rotation_runs.finish(dynamodb, sns, "table", "topic", run=run_start(), plan=plan)
+
+    [published] = sns.calls["publish"]
+    assert len(published["Message"].encode()) <= SNS_LIMIT
+    assert len(json.loads(published["Message"])["failed"]) == 1000
+
+
+# --- fakes ---------------------------------------------------------------------------------------------------
+def run_start() -> RunStart:
+    execution = "arn:aws:states:us-east-1:123456789012:execution:turnstile-key-rotation:" + "x" * 80
+    return RunStart(run_id=execution, dry_run=False, now=NOW)
+
+
+class Recorder:
+    """Any client: every call recorded by method name, answered with a message id."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[dict[str, Any]]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        def call(**params: Any) -> dict[str, Any]:
+            self.calls.setdefault(name, []).append(params)
+            return {"MessageId": "m-1"}
+
+        return call

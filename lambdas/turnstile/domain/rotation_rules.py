@@ -25,6 +25,12 @@ from ..models.rotation import (
 )
 
 DAY = dt.timedelta(days=1)
+# How long a rotation's invocation can still be running after it created a key: Lambda's longest timeout. A
+# half-made key younger than this (or made after the run began) may be about to be stored by another invocation
+# (an aborted run's, a retried step's): its user is left alone until a later run.
+IN_FLIGHT = dt.timedelta(minutes=15)
+# The WAIT of a replaced key found inactive with no deactivation date: informational (its deletion delay starts).
+DELETION_COUNTS = "inactive: deletion counts from now"
 _EXEMPT_UNTIL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -107,8 +113,36 @@ def due(facts: UserFacts, policy: Rotation, now: dt.datetime) -> list[Action]:
     exempt, note = exemption_of(facts.exemption, now.date())
     if exempt:
         return [Action(kind=ActionKind.EXEMPT, reason=str(note))]
+    half_made = [k for k in facts.keys if k.half_made]
+    in_flight = [k for k in half_made if now - k.created < IN_FLIGHT]
+    if in_flight:
+        return [
+            Action(
+                kind=ActionKind.WAIT,
+                key_id=key.key_id,
+                reason=f"a rotation is in progress: it made this key at {key.created.isoformat()} and has not "
+                "stored it yet",
+            )
+            for key in in_flight
+        ]
+    actions = [
+        Action(
+            kind=ActionKind.DISCARD_HALF_MADE,
+            key_id=key.key_id,
+            reason="made by a rotation that never stored it: nobody holds its secret",
+        )
+        for key in half_made
+    ]
+    facts = facts.model_copy(update={"keys": tuple(k for k in facts.keys if not k.half_made)})
+    if facts.stale_previous:
+        actions.append(
+            Action(
+                kind=ActionKind.UNSTAGE_PREVIOUS,
+                reason="the access-key secret's previous version holds a key that no longer exists",
+            )
+        )
     current = next((k for k in facts.keys if k.stored_as == "current"), None)
-    actions = [action for key in facts.keys if (action := _due_for_key(key, current, facts, policy, now)) is not None]
+    actions += [action for key in facts.keys if (action := _due_for_key(key, current, facts, policy, now)) is not None]
     if facts.login_profile_created is not None:
         since = facts.password_last_used or facts.login_profile_created
         if now - since >= policy.disable_unused_after_days * DAY:
@@ -172,7 +206,7 @@ def _replaced(old: LiveKey, new: LiveKey, policy: Rotation, now: dt.datetime) ->
     """The key a rotation replaced: off once the replacement has taken over, deleted after a while."""
     if not old.active:
         if old.deactivated_at is None:
-            return Action(kind=ActionKind.WAIT, key_id=old.key_id, reason="inactive: deletion counts from now")
+            return Action(kind=ActionKind.WAIT, key_id=old.key_id, reason=DELETION_COUNTS)
         left = old.deactivated_at + policy.delete_after_days * DAY - now
         if left <= dt.timedelta(0):
             return Action(

@@ -59,6 +59,13 @@ class LiveKey(_Frozen):
     deactivated_at: dt.datetime | None = None
     reminded_at: dt.datetime | None = None
     rotating_since: dt.datetime | None = None
+    # Made by a rotation (the run's time), according to Turnstile's record of it, written right after
+    # CreateAccessKey: such a key that no secret version holds is a rotation's half-made key, never the user's.
+    made_by_rotation: dt.datetime | None = None
+
+    @property
+    def half_made(self) -> bool:
+        return self.made_by_rotation is not None and self.stored_as is None
 
 
 class UserFacts(_Frozen):
@@ -72,6 +79,9 @@ class UserFacts(_Frozen):
     login_profile_created: dt.datetime | None  # None: no console password
     password_last_used: dt.datetime | None
     has_key_secret: bool
+    # Versions of the access-key secret staged AWSPREVIOUS that hold no live key (a deletion that could not
+    # unstage its version): nobody should read a key that no longer works.
+    stale_previous: tuple[str, ...] = ()
 
 
 class ActionKind(enum.StrEnum):
@@ -85,6 +95,8 @@ class ActionKind(enum.StrEnum):
     REPORT_TWO_KEYS = "report-two-active-keys"
     EXEMPT = "exempt"  # reported, not touched
     WAIT = "wait"  # something is in progress; nothing due yet
+    DISCARD_HALF_MADE = "discard-half-made"  # a key a rotation made but never stored (nobody holds its secret)
+    UNSTAGE_PREVIOUS = "unstage-previous"  # AWSPREVIOUS off a secret version whose key no longer exists
 
     @property
     def acts(self) -> bool:
