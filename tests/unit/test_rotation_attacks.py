@@ -189,6 +189,20 @@ def worst_row(n: int) -> ReportRow:
     return row(name, old, old, password=True)
 
 
+def test_the_plan_fits_a_state_at_the_configurations_bound() -> None:
+    users = Rotation.model_fields["max_users_per_run"].metadata[-1].le
+    policy = Rotation(max_users_per_run=users)
+    report = CredentialReport(generated=NOW, rows=tuple(worst_row(n) for n in range(users + 10)))
+    iam = FakeReportIam(report)
+
+    found = rotation_runs.plan(iam, policy, "/turnstile/", NOW)
+
+    assert len(found.users) == users and found.deferred == 10
+    state = {"run": run_start().model_dump(mode="json"), "plan": found.model_dump(mode="json")}
+    assert len(json.dumps(state).encode()) < STATE_LIMIT
+    assert all(c.why for c in found.users)
+
+
 def worst_result(n: int) -> UserResult:
     keys = [f"AKIA{n:016d}", f"AKIB{n:016d}"]
     return UserResult(
@@ -233,6 +247,52 @@ def test_the_published_summary_fits_an_sns_message_at_the_bound() -> None:
 def run_start() -> RunStart:
     execution = "arn:aws:states:us-east-1:123456789012:execution:turnstile-key-rotation:" + "x" * 80
     return RunStart(run_id=execution, dry_run=False, now=NOW)
+
+
+class FakeReportIam:
+    """GenerateCredentialReport/GetCredentialReport answering one report, as CSV."""
+
+    def __init__(self, report: CredentialReport) -> None:
+        self.report = report
+
+    def generate_credential_report(self) -> dict[str, Any]:
+        return {"State": "COMPLETE"}
+
+    def get_credential_report(self) -> dict[str, Any]:
+        from localcloud.adapters.credential_report import COLUMNS
+
+        def date(value: dt.datetime | None) -> str:
+            return value.isoformat() if value else "N/A"
+
+        lines = [COLUMNS]
+        for r in self.report.rows:
+            keys = [*r.keys, None, None][:2]
+            key_columns = []
+            for key in keys:
+                if key is None:
+                    key_columns += ["false", "N/A", "N/A", "N/A", "N/A"]
+                else:
+                    key_columns += [str(key.active).lower(), date(key.last_rotated), date(key.last_used), "N/A", "N/A"]
+            lines.append(
+                ",".join(
+                    [
+                        r.user,
+                        r.arn,
+                        date(r.created),
+                        str(r.password_enabled).lower(),
+                        date(r.password_last_used),
+                        date(r.password_last_changed),
+                        "N/A",
+                        "true",
+                        *key_columns,
+                        "false",
+                        "N/A",
+                        "false",
+                        "N/A",
+                    ]
+                )
+            )
+        return {"Content": "\n".join(lines).encode(), "GeneratedTime": self.report.generated}
 
 
 class Recorder:

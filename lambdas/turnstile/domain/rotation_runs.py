@@ -8,6 +8,7 @@ lease is taken over; it also lapses after a day (TTL) and is released when a run
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,11 +16,14 @@ from botocore.exceptions import ClientError
 from ..aws import error_code
 from ..config import Rotation
 from ..dal import credential_report, table
-from ..models.rotation import Outcome, PlanOutput, PlanResults, RunStart
+from ..models.rotation import Candidate, Outcome, PlanOutput, PlanResults, RunStart
 from . import audit, notifications, rotation_rules
 
 LEASE_LAPSES = dt.timedelta(days=1)
 RUN_SUBJECT = "RUN#key-rotation"
+# Step Functions holds a state of at most 256 KiB: the plan's users get this much of it (an equal share each, at
+# max_users_per_run users; the Map's results get theirs: rotation.RESULTS_BUDGET).
+PLAN_BUDGET = 200_000
 
 
 def begin(dynamodb: Any, sfn: Any, table_name: str, *, execution_id: str, now: dt.datetime, dry_run: bool) -> RunStart:
@@ -57,16 +61,32 @@ def release(dynamodb: Any, table_name: str, execution_id: str) -> bool:
 
 
 def plan(iam: Any, policy: Rotation, user_path: str, now: dt.datetime) -> PlanOutput:
-    """The users to look at, from one credential report (at most `max_users_per_run`, most overdue first)."""
+    """The users to look at, from one credential report (at most `max_users_per_run`, most overdue first), each
+    with its reasons cut to its share of the state."""
     report = credential_report.fetch(iam)
     flagged = rotation_rules.candidates(report, policy, user_path, now)
+    share = PLAN_BUDGET // policy.max_users_per_run
     return PlanOutput(
         report_generated=report.generated,
         users_in_report=len(report.rows),
         managed_path_users=sum(row.path.startswith(user_path) for row in report.rows),
-        users=tuple(flagged[: policy.max_users_per_run]),
+        users=tuple(_fitted(candidate, share) for candidate in flagged[: policy.max_users_per_run]),
         deferred=max(0, len(flagged) - policy.max_users_per_run),
     )
+
+
+def _fitted(candidate: Candidate, budget: int) -> Candidate:
+    """The candidate with as many of its reasons as fit `budget` bytes, the others counted ("+2 more")."""
+
+    def size(reasons: tuple[str, ...]) -> int:
+        return len(json.dumps(candidate.model_copy(update={"why": reasons}).model_dump(mode="json")).encode())
+
+    why = candidate.why
+    for keep in range(len(why), -1, -1):
+        reasons = why[:keep] + ((f"+{len(why) - keep} more",) if keep < len(why) else ())
+        if size(reasons) <= budget:
+            return candidate.model_copy(update={"why": reasons})
+    return candidate.model_copy(update={"why": ()})
 
 
 def finish(
