@@ -171,6 +171,22 @@ def test_a_half_made_key_another_invocation_may_still_store_leaves_the_user_alon
     assert [(a.kind, a.key_id) for a in actions] == [(ActionKind.WAIT, half.key_id)]
 
 
+# --- a key used at its creation ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("used", "kind"),
+    [
+        (dt.timedelta(0), ActionKind.DEACTIVATE_OLD),  # used the instant it was made: used since
+        (-dt.timedelta(seconds=1), None),  # "used" before it existed (another clock): not counted as used
+    ],
+)
+def test_a_replacement_used_at_its_creation_counts_as_used(used: dt.timedelta, kind: ActionKind | None) -> None:
+    made = NOW - 8 * DAY
+    new = LiveKey(key_id="AKIA0000000000000NEW", active=True, created=made, last_used=made + used, stored_as="current")
+    old = OLD.model_copy(update={"stored_as": "previous"})
+    actions = rotation_rules.due(user(old, new), POLICY, NOW)
+    assert [a.kind for a in actions if a.key_id == old.key_id] == ([kind] if kind else [])
+
+
 # --- the run's input ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["false", "True", 0, 1, "no", "off", "f"])
 def test_dry_run_is_a_boolean_or_nothing(value: Any) -> None:
