@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 
 from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
@@ -18,11 +16,10 @@ from turnstile.config import Rotation
 
 from ..function_specs import KEY_ROTATION_STEPS
 from .dead_letters import dead_letter_queue
+from .execution_ended import execution_ended_rule
 from .functions import FunctionFactory
 from .names import KEY_ROTATION_STATE_MACHINE
 from .workflow_definition import definition
-
-ENDED = ["FAILED", "TIMED_OUT", "ABORTED"]
 
 
 class KeyRotationWorkflow(Construct):
@@ -87,20 +84,12 @@ class KeyRotationWorkflow(Construct):
         )
 
         recorder = functions.build("RecordRotationRunEnded", on_failure=self.dead_letters)
-        self.ended_rule = events.Rule(
+        self.ended_rule = execution_ended_rule(
             self,
             "KeyRotationEndedRule",
-            rule_name="turnstile-KeyRotationEndedRule",
-            description="Turnstile: a key-rotation run FAILED, TIMED_OUT or ABORTED → RecordRotationRunEnded",
-            event_pattern=events.EventPattern(
-                source=["aws.states"],
-                detail_type=["Step Functions Execution Status Change"],
-                detail={"status": ENDED, "stateMachineArn": [self.state_machine.state_machine_arn]},
-            ),
-        )
-        self.ended_rule.add_target(
-            targets.LambdaFunction(
-                recorder, dead_letter_queue=self.dead_letters, retry_attempts=20, max_event_age=Duration.hours(6)
-            )
+            what="a key-rotation",
+            state_machine=self.state_machine,
+            function=recorder,
+            dead_letters=self.dead_letters,
         )
         self.functions["RecordRotationRunEnded"] = recorder

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -15,11 +13,11 @@ from constructs import Construct
 
 from ..function_specs import ONBOARDING_STEPS
 from .dead_letters import dead_letter_queue
+from .execution_ended import execution_ended_rule
 from .functions import FunctionFactory
 from .workflow_definition import definition
 
 STATE_MACHINE_NAME = "turnstile-onboarding"
-ENDED = ["FAILED", "TIMED_OUT", "ABORTED"]
 
 
 class OnboardingWorkflow(Construct):
@@ -57,20 +55,12 @@ class OnboardingWorkflow(Construct):
         # the reconciler hears of it from Step Functions' own status-change event on the default bus.
         self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-onboarding-dead-letters")
         reconciler = functions.build("ReconcileOnboarding", on_failure=self.dead_letters)
-        self.ended_rule = events.Rule(
+        self.ended_rule = execution_ended_rule(
             self,
             "OnboardingEndedRule",
-            rule_name="turnstile-OnboardingEndedRule",
-            description="Turnstile: an onboarding execution FAILED, TIMED_OUT or ABORTED → ReconcileOnboarding",
-            event_pattern=events.EventPattern(
-                source=["aws.states"],
-                detail_type=["Step Functions Execution Status Change"],
-                detail={"status": ENDED, "stateMachineArn": [self.state_machine.state_machine_arn]},
-            ),
-        )
-        self.ended_rule.add_target(
-            targets.LambdaFunction(
-                reconciler, dead_letter_queue=self.dead_letters, retry_attempts=20, max_event_age=Duration.hours(6)
-            )
+            what="an onboarding",
+            state_machine=self.state_machine,
+            function=reconciler,
+            dead_letters=self.dead_letters,
         )
         self.functions["ReconcileOnboarding"] = reconciler
