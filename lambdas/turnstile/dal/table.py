@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
+
+from ..aws import error_code
 
 Key = dict[str, dict[str, str]]
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
@@ -56,6 +60,17 @@ def rate_key(what: str, window: str) -> Key:
 def expires(at: dt.datetime) -> int:
     """The TTL attribute's value (epoch seconds, as DynamoDB's TTL wants)."""
     return int(at.timestamp())
+
+
+def unless_condition_fails(write: Callable[[], Any]) -> bool:
+    """`write()` (a conditional write): True if it was written, False if its condition did not hold."""
+    try:
+        write()
+        return True
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
 
 
 def attribute(value: Any) -> dict[str, Any]:
@@ -145,6 +160,8 @@ class KeyRecord(BaseModel):
     deactivated_at: dt.datetime | None = None
     reminded_at: dt.datetime | None = None
     rotating_since: dt.datetime | None = None
+    made_by_rotation: dt.datetime | None = None  # a rotation created this key (the run's time)
+    deleting_since: dt.datetime | None = None  # its deletion as a replaced key has begun
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> KeyRecord:

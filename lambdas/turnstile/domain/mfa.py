@@ -394,16 +394,12 @@ def enforce_deadline(
 
 
 def _delete_if(dynamodb: Any, table_name: str, username: str, attribute: str, value: str) -> bool:
-    try:
-        dynamodb.delete_item(
+    return table.unless_condition_fails(
+        lambda: dynamodb.delete_item(
             TableName=table_name,
             Key=table.pending_key(username),
             ConditionExpression="#a = :v",
             ExpressionAttributeNames={"#a": attribute},
             ExpressionAttributeValues={":v": {"S": value}},
         )
-        return True
-    except ClientError as error:
-        if error_code(error) == "ConditionalCheckFailedException":
-            return False
-        raise
+    )

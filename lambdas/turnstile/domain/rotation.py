@@ -48,18 +48,10 @@ class Context:
     secret_prefix: str
     policy: Rotation
     run: RunStart
-    user_path: str | None = None  # Turnstile's user path; None: the function's configuration
+    user_path: str  # Turnstile's user path: a user elsewhere is none of its business
 
     def key_secret(self, username: str) -> str:
         return secrets_store.secret_name(self.secret_prefix, username, "access-key")
-
-    @property
-    def managed_path(self) -> str:
-        if self.user_path is not None:
-            return self.user_path
-        from ..settings import settings
-
-        return settings().require_rotation()[1]
 
 
 def process_user(ctx: Context, username: str) -> UserResult:
@@ -94,8 +86,8 @@ def _not_ours(ctx: Context, facts: UserFacts) -> str | None:
     """Why the user is none of Turnstile's business now (the report may be hours old), or None."""
     if not facts.managed:
         return "not managed by Turnstile (no tag)"
-    if not facts.path.startswith(ctx.managed_path):
-        return f"outside Turnstile's path {ctx.managed_path} (now {facts.path})"
+    if not facts.path.startswith(ctx.user_path):
+        return f"outside Turnstile's path {ctx.user_path} (now {facts.path})"
     return None
 
 
@@ -200,7 +192,7 @@ def read_facts(ctx: Context, username: str) -> UserFacts | None:
         password_last_used=None,
         has_key_secret=False,
     )
-    if not facts.managed or not facts.path.startswith(ctx.managed_path):
+    if not facts.managed or not facts.path.startswith(ctx.user_path):
         return facts
     secret = secrets_store.describe(ctx.sm, ctx.key_secret(username))
     stages = {} if secret is None or secret.get("DeletedDate") else secret.get("VersionIdsToStages") or {}
@@ -208,9 +200,9 @@ def read_facts(ctx: Context, username: str) -> UserFacts | None:
     for meta in access_keys(ctx.iam, username):
         key_id = meta["AccessKeyId"]
         used = ctx.iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"].get("LastUsedDate")
-        record, made_by_rotation, deleting = _record(ctx, key_id)
+        record = _record(ctx, key_id)
         labels = stages.get(secrets_store.version_token(key_id), [])
-        if deleting and "AWSCURRENT" not in labels:
+        if record and record.deleting_since and "AWSCURRENT" not in labels:
             labels = ["AWSPREVIOUS"]  # a replaced key whose deletion had begun: unstaged, still Turnstile's
         keys.append(
             LiveKey(
@@ -222,7 +214,7 @@ def read_facts(ctx: Context, username: str) -> UserFacts | None:
                 deactivated_at=record.deactivated_at if record else None,
                 reminded_at=record.reminded_at if record else None,
                 rotating_since=record.rotating_since if record else None,
-                made_by_rotation=made_by_rotation,
+                made_by_rotation=record.made_by_rotation if record else None,
             )
         )
     live_versions = {secrets_store.version_token(k.key_id) for k in keys}
@@ -241,17 +233,11 @@ def read_facts(ctx: Context, username: str) -> UserFacts | None:
     )
 
 
-def _record(ctx: Context, key_id: str) -> tuple[KeyRecord | None, dt.datetime | None, bool]:
-    """Turnstile's record of a key, when a rotation made it (None: no rotation made it), and whether its deletion
-    as a replaced key has begun."""
-    item = ctx.dynamodb.get_item(TableName=ctx.table_name, Key=table.key_record_key(key_id), ConsistentRead=True).get(
-        "Item"
-    )
-    if not item:
-        return None, None, False
-    values = table.from_item(item)
-    made = values.get(MADE_BY_ROTATION)
-    return KeyRecord.from_item(item), _utc(str(made)) if made else None, DELETING in values
+def _record(ctx: Context, key_id: str) -> KeyRecord | None:
+    """Turnstile's record of a key: when it was made inactive, reminded, made by a rotation, being deleted."""
+    key = table.key_record_key(key_id)
+    item = ctx.dynamodb.get_item(TableName=ctx.table_name, Key=key, ConsistentRead=True).get("Item")
+    return KeyRecord.from_item(item) if item else None
 
 
 # --- acting ------------------------------------------------------------------------------------------------
@@ -339,8 +325,7 @@ def _rotate(ctx: Context, username: str, old_key_id: str, action: Action, done: 
 
 
 def _holds_current(ctx: Context, username: str, version: str) -> bool:
-    secret = secrets_store.describe(ctx.sm, ctx.key_secret(username))
-    return bool(secret) and "AWSCURRENT" in ((secret or {}).get("VersionIdsToStages") or {}).get(version, [])
+    return secrets_store.current_version(secrets_store.describe(ctx.sm, ctx.key_secret(username))) == version
 
 
 def _unstage_previous(ctx: Context, username: str, key_id: str) -> None:
@@ -365,8 +350,8 @@ def _record_first_seen_inactive(ctx: Context, facts: UserFacts, actions: list[Ac
 def _update_record(ctx: Context, key_id: str, username: str, field: str, *, keep_first: bool = True) -> None:
     """Set `field` to the run's time; with `keep_first`, unless already set (a second run keeps the first date)."""
     condition = {"ConditionExpression": "attribute_not_exists(#f)"} if keep_first else {}
-    try:
-        ctx.dynamodb.update_item(
+    table.unless_condition_fails(
+        lambda: ctx.dynamodb.update_item(
             TableName=ctx.table_name,
             Key=table.key_record_key(key_id),
             UpdateExpression="SET #f = :now, username = :u, expires_at = :exp",
@@ -378,22 +363,18 @@ def _update_record(ctx: Context, key_id: str, username: str, field: str, *, keep
             },
             **condition,
         )
-    except ClientError as error:
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def _clear_rotation_mark(ctx: Context, key_id: str) -> None:
-    try:
-        ctx.dynamodb.update_item(
+    table.unless_condition_fails(
+        lambda: ctx.dynamodb.update_item(
             TableName=ctx.table_name,
             Key=table.key_record_key(key_id),
             UpdateExpression="REMOVE rotating_since",
             ConditionExpression="attribute_exists(pk)",
         )
-    except ClientError as error:
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def _secret_arn(ctx: Context, username: str) -> str | None:

@@ -46,18 +46,14 @@ def begin(dynamodb: Any, sfn: Any, table_name: str, *, execution_id: str, now: d
 
 def release(dynamodb: Any, table_name: str, execution_id: str) -> bool:
     """Give the lease back if this run holds it (a run that never held it releases nothing)."""
-    try:
-        dynamodb.delete_item(
+    return table.unless_condition_fails(
+        lambda: dynamodb.delete_item(
             TableName=table_name,
             Key=table.ROTATION_LEASE,
             ConditionExpression="execution_id = :me",
             ExpressionAttributeValues={":me": {"S": execution_id}},
         )
-        return True
-    except ClientError as error:
-        if error_code(error) == "ConditionalCheckFailedException":
-            return False
-        raise
+    )
 
 
 def plan(iam: Any, policy: Rotation, user_path: str, now: dt.datetime) -> PlanOutput:
@@ -143,24 +139,20 @@ def _take(
 ) -> str | None:
     """Write the lease under `condition`; None if written, else the current holder."""
     values = {":holder": {"S": holder}} if holder else {":now": {"N": str(table.expires(now))}}
-    try:
-        dynamodb.put_item(
+    lease = {
+        "execution_id": execution_id,
+        "started_at": now.isoformat(),
+        "expires_at": table.expires(now + LEASE_LAPSES),
+    }
+    if table.unless_condition_fails(
+        lambda: dynamodb.put_item(
             TableName=table_name,
-            Item=table.to_item(
-                table.ROTATION_LEASE,
-                {
-                    "execution_id": execution_id,
-                    "started_at": now.isoformat(),
-                    "expires_at": table.expires(now + LEASE_LAPSES),
-                },
-            ),
+            Item=table.to_item(table.ROTATION_LEASE, lease),
             ConditionExpression=condition,
             ExpressionAttributeValues=values,
         )
+    ):
         return None
-    except ClientError as error:
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise
     item = dynamodb.get_item(TableName=table_name, Key=table.ROTATION_LEASE, ConsistentRead=True).get("Item")
     return str(item["execution_id"]["S"]) if item else ""
 

@@ -15,7 +15,7 @@ from ..settings import settings
 @entrypoint(UserStepInput)
 def handler(event: UserStepInput, context: LambdaContext) -> dict[str, Any]:
     env = settings()
-    policy, _ = env.require_rotation()
+    policy, user_path = env.require_rotation()
     ctx = Context(
         iam=client("iam"),
         sm=client("secretsmanager"),
@@ -26,6 +26,7 @@ def handler(event: UserStepInput, context: LambdaContext) -> dict[str, Any]:
         secret_prefix=env.secret_prefix,
         policy=policy,
         run=event.run,
+        user_path=user_path,
     )
     result = process_user(ctx, event.candidate.username)
     logger.info("key rotation for one user", extra={"result": result.model_dump(mode="json")})
