@@ -3,9 +3,14 @@
 Resolved from the request's access key: a simulated console session (registered here, no real access key
 behind it), an AWS service acting for one of its resources (registered here: EventBridge delivering a rule's
 event, SNS delivering to a queue), a role session from STS AssumeRole (Turnstile's functions run with their own
-role's), an IAM user's access key, or else the account root (the emulator's default credentials).
+role's), an IAM user's access key, a root session (`register_root_session`: a person using the root user), or
+else the account root as the emulator's operator (the default credentials, used by the tests and the deploy:
+"testing", which moto's mock replaces with its own fake key; any key nothing else claims). CloudTrail names the
+operator `{"type": "Root", ..., "invokedBy": "localcloud"}`: the emulator's operator, not a person using root;
+CIS's root-usage filter (`$.userIdentity.invokedBy NOT EXISTS`) ignores it. Both are authorized as root.
 Registered sessions may carry request-context keys of their own (`session_context`): whether MFA was used, the
-service's `aws:SourceArn`/`aws:SourceAccount`, Lambda's `lambda:SourceFunctionArn`.
+service's `aws:SourceArn`/`aws:SourceAccount`, Lambda's `lambda:SourceFunctionArn`, the caller's `aws:SourceIp`
+(also CloudTrail's `sourceIPAddress`; 127.0.0.1 when unset).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
+HARNESS = "localcloud"  # userIdentity.invokedBy of the harness's calls
+DEFAULT_SOURCE_IP = "127.0.0.1"
 _sessions: dict[str, dict[str, Any]] = {}
 _contexts: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
@@ -30,14 +37,16 @@ def _new_key() -> tuple[str, str]:
     return key_id, secrets.token_urlsafe(30)
 
 
-def register_console_session(account: str, username: str, *, mfa: bool = False) -> tuple[str, str]:
+def register_console_session(
+    account: str, username: str, *, mfa: bool = False, source_ip: str | None = None
+) -> tuple[str, str]:
     """Credentials that the emulator maps to `username` signed in to the console (CloudTrail names the user).
-    `mfa`: the sign-in used an MFA device (`aws:MultiFactorAuthPresent`). Returns (access key id, secret key);
-    nothing is created in IAM."""
+    `mfa`: the sign-in used an MFA device (`aws:MultiFactorAuthPresent`); `source_ip`: where its calls come from.
+    Returns (access key id, secret key); nothing is created in IAM."""
     user = iam_backends[account]["global"].get_user(username)
     key_id, secret = _new_key()
     with _lock:
-        _contexts[key_id] = {"aws:MultiFactorAuthPresent": mfa}
+        _contexts[key_id] = {"aws:MultiFactorAuthPresent": mfa, **_ip(source_ip)}
         _sessions[key_id] = {
             "type": "IAMUser",
             "principalId": user.id,
@@ -53,6 +62,31 @@ def register_console_session(account: str, username: str, *, mfa: bool = False) 
             },
         }
     return key_id, secret
+
+
+def register_root_session(account: str, *, source_ip: str | None = None) -> tuple[str, str]:
+    """Credentials of a person using the account's root user: authorized as root (as the default credentials
+    are), named in CloudTrail as root without `invokedBy`. Returns (access key id, secret key)."""
+    key_id, secret = _new_key()
+    with _lock:
+        _contexts[key_id] = _ip(source_ip)
+        _sessions[key_id] = {
+            "type": "Root",
+            "principalId": account,
+            "arn": f"arn:aws:iam::{account}:root",
+            "accountId": account,
+            "accessKeyId": key_id,
+        }
+    return key_id, secret
+
+
+def _ip(source_ip: str | None) -> dict[str, Any]:
+    return {"aws:SourceIp": source_ip} if source_ip else {}
+
+
+def source_ip(access_key_id: str | None) -> str:
+    """The caller's IP address as CloudTrail records it (`sourceIPAddress`)."""
+    return str(session_context(access_key_id).get("aws:SourceIp") or DEFAULT_SOURCE_IP)
 
 
 def register_service_session(account: str, service: str, source_arn: str) -> tuple[str, str]:
@@ -119,12 +153,14 @@ def user_identity(access_key_id: str | None, account: str) -> dict[str, Any]:
                 "accessKeyId": access_key_id,
                 "userName": user.name,
             }
+    # The default credentials (and any key the emulator's own machinery makes up): its operator, not a person.
     return {
         "type": "Root",
         "principalId": account,
         "arn": f"arn:aws:iam::{account}:root",
         "accountId": account,
         "accessKeyId": access_key_id or "",
+        "invokedBy": HARNESS,
     }
 
 

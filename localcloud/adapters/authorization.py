@@ -369,6 +369,7 @@ def _authorize_normal(self: BaseResponse, resource: str = "*") -> None:
         authorizer.check(self, operation, parameters(self, operation))
     except _Refusal as refusal:
         self.response_headers.update(getattr(refusal, "headers", {}))
+        setattr(self, "_localcloud_refused", True)  # noqa: B010 - CloudTrail records the refused call (cloudtrail)
         raise
 
 

@@ -84,8 +84,10 @@ def install(clock: Clock) -> None:
         key.last_used = AccessKeyLastUsed(timestamp=now(), service=NAMESPACES.get(service, service), region=region)
 
     @functools.wraps(_original_register)
-    def register_console_session(account: str, username: str, *, mfa: bool = False) -> tuple[str, str]:
-        credentials = _original_register(account, username, mfa=mfa)
+    def register_console_session(
+        account: str, username: str, *, mfa: bool = False, source_ip: str | None = None
+    ) -> tuple[str, str]:
+        credentials = _original_register(account, username, mfa=mfa, source_ip=source_ip)
         user = iam_backends[account]["global"].get_user(username)
         last = user.password_last_used
         if user.password and (last is None or now() - last >= PASSWORD_USE_SPAN):

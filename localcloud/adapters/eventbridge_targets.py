@@ -7,7 +7,11 @@ as `events.amazonaws.com` acting for the rule (`aws:SourceArn`), so the function
 it; a state machine is started as the target's RoleArn, which must trust EventBridge. It honours Input /
 InputPath / InputTransformer, and sends what cannot be delivered to the target's dead-letter queue (if the
 queue's policy lets EventBridge send to it; else, as EventBridge does, the event is dropped).
-Also: moto matches every event against a scheduled rule (its empty pattern); on AWS it matches none.
+Also: moto matches every event against a scheduled rule (its empty pattern); on AWS it matches none. And moto
+ignores a rule's State: on AWS a DISABLED rule matches nothing, and an ENABLED one every event "except for read-only
+AWS management events delivered through CloudTrail", which only rules in state
+ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
 
 from . import authorization
+from .cloudtrail import ALL_MANAGEMENT_EVENTS, read_only_management
 
 _original_send = Rule.send_to_targets
 HANDLED_SERVICES = {"states", "lambda", "sns", "sqs"}
@@ -138,6 +143,10 @@ def _dead_letter(target: dict[str, Any], payload: str, error: Exception, rule_ar
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
     # A scheduled rule has no pattern, which moto's matcher takes as "match everything"; on AWS it matches no event.
     if self.scheduled_expression and not self.event_pattern.get_pattern():
+        return
+    if self.state == "DISABLED":
+        return
+    if self.state != ALL_MANAGEMENT_EVENTS and read_only_management(original_event):
         return
     if not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return

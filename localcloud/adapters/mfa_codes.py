@@ -31,6 +31,13 @@ def consecutive_codes_match(seed: str, code_1: str, code_2: str, now: float | No
     ) or (totp.at(now) == code_1 and totp.at(now + 30) == code_2)
 
 
+def code_matches(seed: str, code: str, now: float | None = None) -> bool:
+    """One code, as a sign-in checks it: the current 30-second step or its neighbours (clock skew)."""
+    totp = pyotp.TOTP(seed)
+    now = time.time() if now is None else now
+    return any(totp.at(now + step * 30) == str(code) for step in (-1, 0, 1))
+
+
 def enable_mfa_device(
     self: IAMBackend, user_name: str, serial_number: str, authentication_code_1: str, authentication_code_2: str
 ) -> None:
