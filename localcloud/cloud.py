@@ -288,6 +288,103 @@ class LocalCloud:
             region_name=self.region,
         )
 
+    def console_sign_in(
+        self,
+        username: str,
+        password: str,
+        *,
+        mfa_code: str | None = None,
+        source_ip: str = "198.51.100.7",
+        region: str | None = None,
+    ) -> boto3.session.Session | None:
+        """Sign IAM user `username` in to the console, as AWS Sign-In does: the password must be the user's login
+        profile's and, when the user has an MFA device enabled, `mfa_code` a current code of one of them. Emits the
+        "AWS Console Sign In via CloudTrail" event (ConsoleLogin, Success or Failure) in `region` (the sign-in
+        endpoint's; default the cloud's). Returns the console session (its calls come from `source_ip`), or None."""
+        from moto.iam.models import iam_backends
+
+        iam = iam_backends[self.account]["global"]
+        region = region or self.region
+        user = iam.users.get(username)
+        if user is None:  # AWS does not record the name typed: it may be a password or another private text
+            who = {"type": "IAMUser", "accountId": self.account, "accessKeyId": "", "userName": cloudtrail.HIDDEN}
+            self._sign_in_event(who, False, False, region, source_ip, "No username found in supplied account")
+            return None
+        devices = [iam.virtual_mfa_devices.get(serial) for serial in user.mfa_devices]
+        seeds = [d.base32_string_seed for d in devices if d is not None and d.base32_string_seed]
+        mfa = bool(user.mfa_devices)
+        password_ok = bool(user.password) and user.password == password
+        mfa_ok = not mfa or (mfa_code is not None and any(mfa_codes.code_matches(s, mfa_code) for s in seeds))
+        who = {
+            "type": "IAMUser",
+            "principalId": user.id,
+            "arn": user.arn,
+            "accountId": self.account,
+            "userName": username,
+        }
+        if not (password_ok and mfa_ok):
+            failed = {k: v for k, v in who.items() if k != "arn"} | {"accessKeyId": ""}
+            self._sign_in_event(failed, False, mfa and mfa_code is not None, region, source_ip)
+            return None
+        self._sign_in_event(who, True, mfa, region, source_ip)
+        key_id, secret = identity.register_console_session(self.account, username, mfa=mfa, source_ip=source_ip)
+        return self._session(key_id, secret, "console-session")
+
+    def root_console_sign_in(
+        self, *, success: bool = True, mfa: bool = True, source_ip: str = "198.51.100.7", region: str | None = None
+    ) -> boto3.session.Session | None:
+        """A person signing in to the console as the account's root user: emits root's ConsoleLogin event (always
+        recorded in us-east-1 by AWS; `region` overrides it for a test). Returns a root session, or None."""
+        who = {
+            "type": "Root",
+            "principalId": self.account,
+            "arn": f"arn:aws:iam::{self.account}:root",
+            "accountId": self.account,
+            "accessKeyId": "",
+        }
+        self._sign_in_event(who, success, mfa, region or cloudtrail.SIGN_IN_ROOT_REGION, source_ip)
+        return self.root_session(source_ip=source_ip) if success else None
+
+    def root_session(self, *, source_ip: str | None = None) -> boto3.session.Session:
+        """Credentials of a person using the root user: authorized as root (as the default credentials are), and
+        recorded in CloudTrail as root without `invokedBy` (the default credentials are the emulator's operator)."""
+        key_id, secret = identity.register_root_session(self.account, source_ip=source_ip)
+        return self._session(key_id, secret, "root-session")
+
+    def from_ip(self, session: boto3.session.Session, ip: str) -> boto3.session.Session:
+        """Make every call of `session`'s credentials (a console, root, role or user session) come from `ip`:
+        CloudTrail's sourceIPAddress and the `aws:SourceIp` policies see. Returns the same session."""
+        credentials = session.get_credentials()
+        who = identity.user_identity(credentials.access_key if credentials else None, self.account)
+        if credentials is None or who.get("invokedBy") == identity.HARNESS:
+            raise ValueError("from_ip needs a session of its own (the default credentials are the emulator's)")
+        identity.add_session_context(credentials.access_key, {"aws:SourceIp": ip})
+        return session
+
+    def _sign_in_event(
+        self, who: dict[str, Any], success: bool, mfa_used: bool, region: str, source_ip: str, error: str = ""
+    ) -> None:
+        if self.cloudtrail is None:
+            return
+        detail = cloudtrail.sign_in(
+            self.account,
+            who,
+            success=success,
+            mfa_used=mfa_used,
+            region=region,
+            source_ip=source_ip,
+            error=error or "Failed authentication",
+        )
+        self.cloudtrail.emit(self.account, detail, region=region, source="aws.signin", detail_type=cloudtrail.SIGN_IN)
+
+    def _session(self, key_id: str, secret: str, token: str) -> boto3.session.Session:
+        return boto3.session.Session(
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            region_name=self.region,
+        )
+
     def function_session(self, function_name: str) -> boto3.session.Session:
         """The session a deployed function runs with (its execution role, as Lambda assumes it): to try, in a
         test, what that role may and may not do outside the function's own code."""
