@@ -26,6 +26,8 @@ class Target(enum.StrEnum):
     VIRTUAL_MFA_DEVICES = "virtual MFA devices (named by their users)"
     USER_SECRETS = "Turnstile's secrets (turnstile/users/*)"
     ROTATION_EXECUTIONS = "executions of the key-rotation state machine"
+    MANAGED_POLICIES = "managed policies (the account's and AWS's)"
+    SECURITY_HUB_PRODUCT = "the account's own Security Hub product (custom findings)"
     NO_RESOURCE_TYPE = "* (actions without a resource type)"
 
 
@@ -57,6 +59,7 @@ class FunctionSpec:
     consumes_queue: bool = False  # polled from an SQS queue (its event source mapping grants the consume actions)
     invoked_async: bool = False  # invoked by EventBridge: its own failures go to an on-failure queue (SendMessage)
     rotation: bool = False  # gets the rotation settings and the user path in its environment
+    alerting: bool = False  # gets the alerting settings and Turnstile's roles with their watched IAM actions
     timeout_seconds: int = 30
 
 
@@ -86,6 +89,8 @@ SECRET_WRITES = (
     "secretsmanager:TagResource",
 )
 AUDIT = ("dynamodb:PutItem",)
+# An alert sent once (domain/alerts.py): claim, wait out another's lease, mark sent or give the claim back; audit.
+ALERT_CLAIMS = ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FAILURE_DESTINATION = ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl")
 QUEUE_CONSUMER = (
     "sqs:ReceiveMessage",
@@ -268,6 +273,22 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             Grant(("states:SendTaskFailure", "states:SendTaskSuccess"), Target.NO_RESOURCE_TYPE),
         ),
     ),
+    "RaiseAlert": FunctionSpec(
+        "Judge a CloudTrail event against every detection; alert once (SNS, Security Hub if configured)",
+        invoked_async=True,
+        table=(*ALERT_CLAIMS, "dynamodb:Query"),
+        publishes=True,
+        alerting=True,
+        # A duplicate delivery may wait out another invocation's 10-second lease on the same alert.
+        timeout_seconds=60,
+        grants=(
+            # The target user's HR identity (its tags), when Turnstile manages it.
+            Grant(("iam:GetUser",), Target.ANY_USER),
+            # Whether an attached policy, or the version made default, allows * on *.
+            Grant(("iam:GetPolicy", "iam:GetPolicyVersion"), Target.MANAGED_POLICIES),
+            Grant(("securityhub:BatchImportFindings",), Target.SECURITY_HUB_PRODUCT),
+        ),
+    ),
     # --- key rotation workflow (statemachines/key_rotation.asl.json) --------------------------------------------
     "BeginRotationRun": FunctionSpec(
         "Start a key-rotation run, or exit as a duplicate of one in progress",
@@ -319,12 +340,17 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         publishes=True,
     ),
     "GuardPasswordPolicy": FunctionSpec(
-        "Revert password-policy drift by anyone but Turnstile",
+        "Revert password-policy drift by anyone but Turnstile, with the detection's alert (sent once)",
         invoked_async=True,
-        table=AUDIT,
+        table=ALERT_CLAIMS,
         publishes=True,
+        alerting=True,
         own_roles_of=("EnsurePasswordPolicy", "GuardPasswordPolicy"),
-        grants=(Grant(("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"), Target.NO_RESOURCE_TYPE),),
+        timeout_seconds=60,
+        grants=(
+            Grant(("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"), Target.NO_RESOURCE_TYPE),
+            Grant(("securityhub:BatchImportFindings",), Target.SECURITY_HUB_PRODUCT),
+        ),
     ),
 }
 

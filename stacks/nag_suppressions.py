@@ -106,6 +106,16 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
             "exists. It first deactivates the device, which requires the user to be tagged as managed.",
             "appliesTo": [resource(r"arn:{partition}:iam::{account}:mfa/\*")],
         },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "RaiseAlert reads (GetPolicy, GetPolicyVersion only) whichever managed policy a CloudTrail "
+            "event says was attached or made default, to tell whether it allows * on *; any policy of the account "
+            "or of AWS may be the one, so no narrower ARN exists.",
+            "appliesTo": [
+                resource(r"arn:{partition}:iam::{account}:policy/\*"),
+                resource(r"arn:{partition}:iam::aws:policy/\*"),
+            ],
+        },
     ],
     "Onboarding/Role": [
         {
@@ -146,6 +156,13 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
     ],
     "IamEvents/DeadLetters": [
         {"id": "AwsSolutions-SQS3", "reason": "This queue is itself the dead-letter queue of the IAM-event rules."},
+    ],
+    "Alerting/DeadLetters": [
+        {
+            "id": "AwsSolutions-SQS3",
+            "reason": "This queue is itself the dead-letter queue of the detection rules and of RaiseAlert's "
+            "failed invocations (alarmed: turnstile-alerts-failed).",
+        },
     ],
     "Onboarding/DeadLetters": [
         {

@@ -9,6 +9,7 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 
+from .constructs.alerting import Alerting
 from .constructs.directory import Directory
 from .constructs.functions import FunctionFactory
 from .constructs.hr_ingestion import HrIngestion
@@ -41,12 +42,15 @@ class TurnstileStack(Stack):
         onboarding = OnboardingWorkflow(self, "Onboarding", functions=functions)
         IamEventReactions(self, "IamEvents", config=config, functions=functions)
         rotation = KeyRotationWorkflow(self, "KeyRotation", rotation=config.rotation, functions=functions)
+        alerting = Alerting(self, "Alerting", functions=functions, topic=storage.topic)
+        storage.allow_alarms()
         storage.allow_secret_readers(config.credentials.reader_principals)
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
         # (its own failures go with the reconciler's: the HR dead-letter queue holds only undelivered HR events)
         hr.record_unrouted(functions.build("RecordUnroutedEvent", on_failure=onboarding.dead_letters))
         hr.record_undeliverable(functions.build("RecordUndeliverableEvent"))
+        functions.finish()
 
         CfnOutput(self, "HrBusName", value=hr.bus.event_bus_name)
         CfnOutput(self, "OnboardingStateMachineArn", value=onboarding.state_machine.state_machine_arn)
@@ -54,6 +58,7 @@ class TurnstileStack(Stack):
         CfnOutput(self, "NotificationsTopicArn", value=storage.topic.topic_arn)
         CfnOutput(self, "TableName", value=storage.table.table_name)
         CfnOutput(self, "HrDeadLetterQueueUrl", value=hr.dead_letters.queue_url)
+        CfnOutput(self, "AlertsDeadLetterQueueUrl", value=alerting.dead_letters.queue_url)
 
         for path, rules in SUPPRESSIONS.items():
             NagSuppressions.add_resource_suppressions_by_path(self, f"/{construct_id}/{path}", rules, True)

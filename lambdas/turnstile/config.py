@@ -182,6 +182,27 @@ class Rotation(_Strict):
         return self
 
 
+class Burst(_Strict):
+    """A burst alerts once per window: `threshold` events (or distinct users) with one key within `window_minutes`."""
+
+    threshold: int = Field(ge=2, le=10_000)
+    window_minutes: int = Field(ge=1, le=1440)
+
+
+class Alerting(_Strict):
+    """CloudTrail-driven detections (README "Alerting"); the detections themselves are in domain/detections.py."""
+
+    # Also import each finding into Security Hub (ASFF, BatchImportFindings); Security Hub must be enabled.
+    security_hub: bool = False
+    signin_failures_per_user: Burst = Burst(threshold=5, window_minutes=15)
+    # Distinct user names failing from one source address (password spraying).
+    signin_failures_per_address: Burst = Burst(threshold=5, window_minutes=15)
+    unauthorized_calls: Burst = Burst(threshold=10, window_minutes=5)
+    # Console sign-ins, CloudTrail's own and STS events arrive in the region where they happen: regions listed
+    # here get a small stack forwarding them to Turnstile's (IAM's arrive in us-east-1, forwarded as before).
+    forward_from_regions: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]] = []
+
+
 class Notifications(_Strict):
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
 
@@ -228,6 +249,7 @@ class TurnstileConfig(_Strict):
     credentials: Credentials = Credentials()
     rotation: Rotation = Rotation()
     notifications: Notifications = Notifications()
+    alerting: Alerting = Alerting()
     lambdas: LambdaSettings = LambdaSettings()
     reserved_usernames: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = list(
         DEFAULT_RESERVED_USERNAMES

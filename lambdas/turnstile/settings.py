@@ -7,7 +7,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
-from .config import Directory, PasswordPolicy, Rotation
+from .config import Alerting, Directory, PasswordPolicy, Rotation
 from .errors import SettingsError
 
 
@@ -32,11 +32,20 @@ class Settings(BaseModel):
     # Key rotation's settings and the IAM path of managed users: only the rotation functions get them.
     rotation: Json[Rotation] | None = Field(None, alias="TURNSTILE_ROTATION")
     user_path: str | None = Field(None, alias="TURNSTILE_USER_PATH")
+    # The alert function's: detection settings, and each Turnstile role's ARN with the watched IAM actions it is
+    # declared to make (its own such calls raise no alert).
+    alerting: Json[Alerting] | None = Field(None, alias="TURNSTILE_ALERTING")
+    own_calls: Json[list[tuple[str, list[str]]]] = Field([], alias="TURNSTILE_OWN_CALLS")
 
     def require_directory(self) -> Directory:
         if self.directory is None:
             raise SettingsError("TURNSTILE_DIRECTORY is not set for this function")
         return self.directory
+
+    def require_alerting(self) -> Alerting:
+        if self.alerting is None:
+            raise SettingsError("TURNSTILE_ALERTING is not set for this function")
+        return self.alerting
 
     def require_rotation(self) -> tuple[Rotation, str]:
         if self.rotation is None or self.user_path is None:

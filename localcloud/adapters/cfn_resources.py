@@ -178,7 +178,56 @@ class CdkMetadata(_Applied, CloudFormationModel):
         return cls(resource_name)
 
 
-ADAPTED_TYPES = [IamGroup, SqsQueuePolicy, SnsTopicPolicy, EventBusPolicy, CdkMetadata]
+class CloudWatchAlarm(CloudFormationModel):
+    """AWS::CloudWatch::Alarm on one metric, stored through moto's PutMetricAlarm (moto stores alarms but never
+    evaluates them: an alarm's actions never run in the local cloud)."""
+
+    def __init__(self, name: str) -> None:
+        self.physical_resource_id = name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AlarmName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],  # type: ignore[override]
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CloudWatchAlarm:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        props = cloudformation_json["Properties"]
+        name = props.get("AlarmName", resource_name)
+        cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=name,
+            namespace=props["Namespace"],
+            metric_name=props["MetricName"],
+            comparison_operator=props["ComparisonOperator"],
+            evaluation_periods=int(props["EvaluationPeriods"]),
+            period=int(props["Period"]),
+            threshold=float(props["Threshold"]),
+            statistic=props.get("Statistic", "Sum"),
+            description=props.get("AlarmDescription", ""),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in props.get("Dimensions", [])],
+            alarm_actions=list(props.get("AlarmActions", [])),
+            treat_missing_data=props.get("TreatMissingData"),
+        )
+        return cls(name)
+
+
+ADAPTED_TYPES = [IamGroup, SqsQueuePolicy, SnsTopicPolicy, EventBusPolicy, CdkMetadata, CloudWatchAlarm]
 
 # Gap: moto's AWS::Events::Archive expects EventPattern as a JSON string; CloudFormation (and CDK) give an object.
 _original_archive_descriptor = vars(Archive)["create_from_cloudformation_json"]  # put back as it was

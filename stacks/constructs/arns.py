@@ -42,3 +42,16 @@ def executions_of(stack: Stack, state_machine_name: str) -> str:
         resource_name=f"{state_machine_name}:*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+
+
+def managed_policies(stack: Stack) -> list[str]:
+    """Every managed policy the account can attach: its own and AWS's (arn:<partition>:iam::aws:policy/...)."""
+    return [
+        stack.format_arn(service="iam", region="", resource="policy", resource_name="*"),
+        stack.format_arn(service="iam", region="", account="aws", resource="policy", resource_name="*"),
+    ]
+
+
+def security_hub_default_product(stack: Stack) -> str:
+    """The account's own product in Security Hub (ASFF ProductArn of a custom integration)."""
+    return stack.format_arn(service="securityhub", resource="product", resource_name=f"{stack.account}/default")

@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from turnstile.config import TurnstileConfig
+from turnstile.domain.detections import QUIET_WHEN_TURNSTILES
 
 from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions, writes_iam
 from . import arns
@@ -69,6 +70,8 @@ class FunctionFactory(Construct):
             Target.VIRTUAL_MFA_DEVICES: [arns.virtual_mfa_devices(stack)],
             Target.USER_SECRETS: [arns.user_secrets(stack, storage.secret_prefix)],
             Target.ROTATION_EXECUTIONS: [arns.executions_of(stack, KEY_ROTATION_STATE_MACHINE)],
+            Target.MANAGED_POLICIES: arns.managed_policies(stack),
+            Target.SECURITY_HUB_PRODUCT: [arns.security_hub_default_product(stack)],
             Target.NO_RESOURCE_TYPE: ["*"],
         }
         managed = {"iam:ResourceTag/turnstile:managed": "true"}
@@ -191,6 +194,9 @@ class FunctionFactory(Construct):
         if spec.rotation:
             environment["TURNSTILE_ROTATION"] = self._config.rotation.model_dump_json()
             environment["TURNSTILE_USER_PATH"] = self._config.user_path
+        if spec.alerting:
+            environment["TURNSTILE_ALERTING"] = self._config.alerting.model_dump_json()
+            # TURNSTILE_OWN_CALLS: set by finish(), once every function (and its role) has been built.
         if spec.own_roles_of:
             # Built before (or is) this function: FunctionFactory.build order matters here only.
             environment["TURNSTILE_OWN_ROLE_ARNS"] = json.dumps([self.roles[o].role_arn for o in spec.own_roles_of])
@@ -201,6 +207,35 @@ class FunctionFactory(Construct):
                 "shrink the departments/groups configuration"
             )
         return environment
+
+    def finish(self) -> None:
+        """Once every function is built: give the alerting functions Turnstile's roles and their watched calls."""
+        for name, function in self.functions.items():
+            if FUNCTIONS[name].alerting:
+                function.add_environment(
+                    "TURNSTILE_OWN_CALLS", self._own_calls(name, self._environment_of(name, FUNCTIONS[name]))
+                )
+
+    def _own_calls(self, function_name: str, environment: dict[str, str]) -> str:
+        """[[role ARN, [the watched IAM actions its function is declared to make]], ...] for every role built: the
+        detections stay quiet for exactly these calls (domain/detections.py, QUIET_WHEN_TURNSTILES)."""
+        calls = []
+        for name, role in sorted(self.roles.items()):
+            actions = sorted(
+                action.removeprefix("iam:")
+                for grant in FUNCTIONS[name].grants
+                for action in grant.actions
+                if action.startswith("iam:") and action.removeprefix("iam:") in QUIET_WHEN_TURNSTILES
+            )
+            if actions:
+                calls.append([role.role_arn, actions])
+        # Role ARNs are tokens until deployed: count each at its longest (arn:aws-us-gov:iam::<12>:role/<64>).
+        estimate = sum(len(k) + len(v) for k, v in environment.items() if k != "TURNSTILE_OWN_CALLS") + sum(
+            100 + len(json.dumps(actions)) for _, actions in calls
+        )
+        if estimate > ENVIRONMENT_LIMIT_BYTES:
+            raise ValueError(f"turnstile-{function_name}: environment may reach {estimate} bytes, over Lambda's limit")
+        return Stack.of(self).to_json_string(calls)
 
     @staticmethod
     def base_environment(

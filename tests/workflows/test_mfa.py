@@ -265,23 +265,27 @@ def test_the_deadline_removes_a_console_users_login_profile_and_its_password(dep
     assert "login profile deleted" in alert["actions"] and "console-password secret deleted" in alert["actions"]
 
 
+def _policy_alerts(deployed: Deployed, mark: int) -> list[dict[str, Any]]:
+    return [m for m in deployed.notifications(after=mark) if m.get("detection") == "password-policy-changed"]
+
+
 def test_password_policy_drift_by_someone_else_is_reverted_and_alerted(deployed: Deployed) -> None:
     iam = deployed.client("iam")
     mark = deployed.mark()
     deployed.hire(person("E4009", "Policy", "Setter"))  # Turnstile applies the policy itself: no alert
     deployed.cloud.settle()
-    assert not [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
+    assert not _policy_alerts(deployed, mark)
     mark = deployed.mark()
     iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
     deployed.cloud.settle()
     assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14
-    [alert] = [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
-    assert alert["changed_by"] == "arn:aws:iam::123456789012:root" and alert["action"] == "UpdateAccountPasswordPolicy"
-    assert alert["requested"]["minimumPasswordLength"] == 8
-    assert alert["reverted"]["MinimumPasswordLength"] == {"was": 8, "now": 14}
-    # the re-application is Turnstile's own change: it does not alert again (no loop)
+    [alert] = _policy_alerts(deployed, mark)
+    assert alert["principal"]["arn"] == "arn:aws:iam::123456789012:root"
+    assert alert["action"] == "iam:UpdateAccountPasswordPolicy" and alert["severity"] == "MEDIUM"
+    assert "MinimumPasswordLength 8 -> 14" in alert["why"] and "RequireSymbols False -> True" in alert["why"]
+    # the re-application is Turnstile's own change: it does not alert again (no loop), nor does RaiseAlert
     deployed.cloud.settle()
-    assert len([m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]) == 1
+    assert len([m for m in deployed.notifications(after=mark) if m.get("event") == "Finding"]) == 1
 
 
 def test_deleting_the_password_policy_is_reverted(deployed: Deployed) -> None:
@@ -290,8 +294,8 @@ def test_deleting_the_password_policy_is_reverted(deployed: Deployed) -> None:
     deployed.client("iam").delete_account_password_policy()
     deployed.cloud.settle()
     assert deployed.client("iam").get_account_password_policy()["PasswordPolicy"]["PasswordReusePrevention"] == 24
-    [alert] = [m for m in deployed.notifications(after=mark) if m["event"] == "PasswordPolicyDrift"]
-    assert alert["action"] == "DeleteAccountPasswordPolicy"
+    [alert] = _policy_alerts(deployed, mark)
+    assert alert["action"] == "iam:DeleteAccountPasswordPolicy"
 
 
 def test_the_daily_schedule_reapplies_the_password_policy(deployed: Deployed) -> None:

@@ -15,7 +15,8 @@ from ..dal.iam_reads import MANAGED_TAG, user_tags
 from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
 from ..settings import Settings
-from . import audit, mfa, notifications
+from . import alerts, audit, mfa
+from .detections import PASSWORD_POLICY_CHANGED, Verdict
 from .password_policy import ensure_password_policy
 
 
@@ -57,9 +58,11 @@ def on_mfa_enabled(iam: Any, sfn: Any, dynamodb: Any, env: Settings, event: IamA
 
 
 def on_password_policy_changed(
-    iam: Any, dynamodb: Any, sns: Any, env: Settings, event: IamApiCallEvent
+    iam: Any, dynamodb: Any, sns: Any, env: Settings, event: IamApiCallEvent, securityhub: Any = None
 ) -> dict[str, Any]:
-    """Update/DeleteAccountPasswordPolicy by anyone but Turnstile: put the configured policy back and alert."""
+    """Update/DeleteAccountPasswordPolicy by anyone but Turnstile: put the configured policy back, and raise the
+    password-policy-changed detection's alert with the revert (one alert, not two: no rule of RaiseAlert's
+    matches these calls)."""
     detail = event.detail
     caller = detail.userIdentity.principal_arn
     if not event.succeeded:
@@ -67,24 +70,27 @@ def on_password_policy_changed(
     if caller in env.own_role_arns:
         return {"outcome": "ignored", "why": "Turnstile's own change"}
     reverted = ensure_password_policy(iam, env.password_policy)
+    changes = {field: {"was": was, "now": now} for field, (was, now) in reverted.items()}
     body = {
         "changed_by": caller,
         "caller_type": detail.userIdentity.type,
         "action": detail.eventName,
-        "requested": detail.requestParameters,
         "at": detail.eventTime.isoformat(),
-        "source_ip": detail.sourceIPAddress,
         "event_id": detail.eventID,
-        "reverted": {field: {"was": was, "now": now} for field, (was, now) in reverted.items()},
+        "reverted": changes,
     }
     audit.record(
         dynamodb, env.table_name, subject="ACCOUNT#password-policy", action="PasswordPolicyDrift", details=body
     )
-    notifications.publish(
-        sns,
-        env.topic_arn,
-        event="PasswordPolicyDrift",
-        subject="Turnstile: account password policy changed outside Turnstile",
-        body=body,
+    shown = ", ".join(f"{field} {change['was']} -> {change['now']}" for field, change in sorted(changes.items()))
+    verdict = Verdict(
+        f"{detail.eventName}: the account password policy was changed outside Turnstile",
+        facts={"reverted": shown or "nothing (already back to the configured policy)"},
     )
-    return {"outcome": "reverted" if reverted else "already-compliant", **body}
+    finding = alerts.describe(event, PASSWORD_POLICY_CHANGED, verdict, iam)
+    alerting = env.alerting
+    destination = alerts.Destination(
+        env.table_name, env.topic_arn, sns.meta.region_name, security_hub=bool(alerting and alerting.security_hub)
+    )
+    sent = alerts.send_once(finding, alerts.Clients(iam, dynamodb, sns, securityhub), destination)
+    return {"outcome": "reverted" if reverted else "already-compliant", "alerted": sent, **body}

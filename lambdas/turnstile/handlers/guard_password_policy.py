@@ -17,6 +17,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse(client("dynamodb"), env, event)
     if parsed is None:
         return {"outcome": "rejected"}
-    result = on_password_policy_changed(client("iam"), client("dynamodb"), client("sns"), env, parsed)
+    result = on_password_policy_changed(
+        client("iam"), client("dynamodb"), client("sns"), env, parsed, securityhub=client("securityhub")
+    )
     logger.info("password policy change handled", extra={"result": result})
     return result
