@@ -9,7 +9,7 @@ from aws_cdk import Annotations, App, Aspects, Environment
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.configuration import load_config
-from stacks.forwarder_stack import IAM_EVENTS_REGION, IamEventsForwarderStack
+from stacks.forwarder_stack import IAM_EVENTS_REGION, AlertingEventsForwarderStack, IamEventsForwarderStack
 from stacks.turnstile_stack import TurnstileStack
 
 STACK_NAME = "Turnstile"
@@ -29,7 +29,18 @@ def build_app(outdir: str | None = None) -> tuple[App, TurnstileStack]:
             target_region=region,
             env=Environment(account=account, region=IAM_EVENTS_REGION),
         )
-    elif not region:
+    for other in config.alerting.forward_from_regions:
+        if other in (region, IAM_EVENTS_REGION):
+            continue  # Turnstile's own region needs none; us-east-1's forwarder sends the detections' events too
+        if not region:
+            raise ValueError("alerting.forward_from_regions needs CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION set")
+        AlertingEventsForwarderStack(
+            app,
+            f"{STACK_NAME}AlertingForwarder-{other}",
+            target_region=region,
+            env=Environment(account=account, region=other),
+        )
+    if not region:
         Annotations.of(stack).add_warning_v2(
             "turnstile:region",
             "No region set: IAM CloudTrail events (MFA enrolment, password-policy changes) reach EventBridge only "

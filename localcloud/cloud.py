@@ -39,6 +39,7 @@ from .adapters import (
     log_group_arns,
     login_profiles,
     mfa_codes,
+    root_access_keys,
     scheduler_schedules,
     secret_rules,
     secret_store_threads,
@@ -133,6 +134,7 @@ class LocalCloud:
         eventbridge_targets.install()
         clock.install(self.clock, retry_wait=self.runtime.wait_after_throttle)
         login_profiles.install()
+        root_access_keys.install()
         user_boundaries.install()
         mfa_codes.install()
         credential_ages.install(self.clock)
@@ -145,7 +147,7 @@ class LocalCloud:
         dynamodb_atomic.install()
         faults.install(self.faults)  # before cloudtrail: a faulted IAM call is still reported as failed
         self.cloudtrail = cloudtrail.Emitter()
-        cloudtrail.install(self.cloudtrail)
+        cloudtrail.install(self.cloudtrail, self.clock.now)
         execution_events.install(self.cloudtrail)
         execution_stops.install()
         execution_input_limit.install()
@@ -197,6 +199,7 @@ class LocalCloud:
             self.runtime.unload()
             clock.uninstall()
             login_profiles.uninstall()
+            root_access_keys.uninstall()
             user_boundaries.uninstall()
             eventbridge_targets.uninstall()
             state_machines.uninstall()

@@ -44,7 +44,7 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import xmltodict
@@ -86,8 +86,17 @@ SECRET_FIELDS = {
 }
 
 
+def _host_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# The account's time (the local clock, once installed): an event's eventTime is when it happened in the account,
+# so a burst spread over an hour of `clock.advance()` is spread over an hour in its events too.
+_clock: Callable[[], dt.datetime] = _host_now
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _clock().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Emitter:
@@ -308,7 +317,10 @@ def sign_in(
 _saved: list[Any] = []
 
 
-def install(emitter: Emitter) -> None:
+def install(emitter: Emitter, clock: Callable[[], dt.datetime] | None = None) -> None:
+    """`clock`: the account's time for eventTime (the local clock); the host's by default."""
+    global _clock
+    _clock = clock or _host_now
     inherited = BaseResponse.call_action  # whatever it is now (the faults adapter wraps it first)
 
     def call_action(self: BaseResponse) -> Any:
@@ -333,5 +345,7 @@ def install(emitter: Emitter) -> None:
 
 
 def uninstall() -> None:
+    global _clock
+    _clock = _host_now
     if _saved:
         setattr(BaseResponse, "call_action", _saved.pop())  # noqa: B010

@@ -308,7 +308,9 @@ def _sts_assume_role(call: Call, lookup: Lookup) -> list[Need]:
 STS: dict[str, Builder] = {
     "AssumeRole": _sts_assume_role,
     "GetCallerIdentity": _nothing,
-    "GetSessionToken": _all("sts:GetSessionToken"),
+    # "No permissions are required for a user to get a session token ... You cannot use policies to control
+    # authentication operations" (IAM User Guide, "Permissions for GetSessionToken").
+    "GetSessionToken": _nothing,
 }
 
 
@@ -766,6 +768,41 @@ CLOUDFORMATION: dict[str, Builder] = {
     **{op: _all(f"cloudformation:{op}") for op in _ops("ListStacks ValidateTemplate")},
 }
 
+
+# CloudTrail: trail operations name the trail (by name or ARN) and are authorized on it
+# (Service Authorization Reference, AWS CloudTrail: resource type trail).
+def _trail(action: str, parameter: str = "Name") -> Builder:
+    def build(call: Call, lookup: Lookup) -> list[Need]:
+        name = str(_p(call, parameter, ""))
+        arn = name if name.startswith("arn:") else _arn(call, "cloudtrail", f"trail/{name}")
+        return [Need(action, arn)]
+
+    return build
+
+
+CLOUDTRAIL: dict[str, Builder] = {
+    **{
+        op: _trail(f"cloudtrail:{op}")
+        for op in _ops("CreateTrail UpdateTrail DeleteTrail StartLogging StopLogging GetTrailStatus GetTrail")
+    },
+    **{op: _trail(f"cloudtrail:{op}", "TrailName") for op in _ops("PutEventSelectors GetEventSelectors")},
+    **{op: _all(f"cloudtrail:{op}") for op in _ops("DescribeTrails ListTrails LookupEvents")},
+}
+
+
+# Security Hub: BatchImportFindings is authorized on each finding's product (ProductArn).
+def _securityhub_import(call: Call, lookup: Lookup) -> list[Need]:
+    products = sorted({str(f.get("ProductArn")) for f in _p(call, "Findings", []) if isinstance(f, Mapping)})
+    return [Need("securityhub:BatchImportFindings", arn) for arn in products] or [
+        Need("securityhub:BatchImportFindings")
+    ]
+
+
+SECURITYHUB: dict[str, Builder] = {
+    "BatchImportFindings": _securityhub_import,
+    **{op: _all(f"securityhub:{op}") for op in _ops("GetFindings EnableSecurityHub DescribeHub")},
+}
+
 XRAY: dict[str, Builder] = {
     op: _all(f"xray:{op}") for op in _ops("PutTraceSegments PutTelemetryRecords GetSamplingRules GetSamplingTargets")
 }
@@ -786,4 +823,6 @@ CATALOGUE: dict[str, Mapping[str, Builder]] = {
     "s3": S3,
     "cloudformation": CLOUDFORMATION,
     "xray": XRAY,
+    "cloudtrail": CLOUDTRAIL,
+    "securityhub": SECURITYHUB,
 }

@@ -9,7 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
+from stacks.constructs.iam_events import CLOUDTRAIL
 from tests.conftest import Synthesized
 
 ACCOUNT = "210987654321"
@@ -21,8 +23,14 @@ def synthesized_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     from app import build_app
 
     region = str(request.param)
-    saved = {k: os.environ.get(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")}
+    saved = {k: os.environ.get(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "TURNSTILE_CONFIG")}
     os.environ.update({"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": region})
+    if region != "us-east-1":  # and console sign-ins etc. forwarded from a third region
+        config = yaml.safe_load(Path("config/turnstile.yaml").read_text())
+        config.setdefault("alerting", {})["forward_from_regions"] = ["eu-central-1", region]
+        path = tmp_path_factory.mktemp("config") / "turnstile.yaml"
+        path.write_text(yaml.safe_dump(config))
+        os.environ["TURNSTILE_CONFIG"] = str(path)
     try:
         outdir = tmp_path_factory.mktemp(region) / "cdk.out"
         app, _ = build_app(str(outdir))
@@ -59,15 +67,33 @@ def test_outside_us_east_1_a_forwarder_stack_sends_iam_events_to_turnstiles_regi
     assert stacks == {
         "Turnstile": f"aws://{ACCOUNT}/{region}",
         "TurnstileIamEventsForwarder": f"aws://{ACCOUNT}/us-east-1",
+        "TurnstileAlertingForwarder-eu-central-1": f"aws://{ACCOUNT}/eu-central-1",
     }
     forwarder = json.loads((Path(synthesized_in.assembly) / "TurnstileIamEventsForwarder.template.json").read_text())
-    [rule] = [r for r in forwarder["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
-    assert rule["Properties"]["EventPattern"] == {"source": ["aws.iam"], "detail-type": ["AWS API Call via CloudTrail"]}
-    [target] = rule["Properties"]["Targets"]
-    assert json.dumps(target["Arn"]).count(region) == 1 and "event-bus/default" in json.dumps(target["Arn"])
+    rules = [r["Properties"] for r in forwarder["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    [iam_rule] = [r for r in rules if r["EventPattern"] == {"source": ["aws.iam"], "detail-type": [CLOUDTRAIL]}]
+    for rule in rules:
+        [target] = rule["Targets"]
+        assert json.dumps(target["Arn"]).count(region) == 1 and "event-bus/default" in json.dumps(target["Arn"])
     [role] = [r for r in forwarder["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert len(trust["Condition"]["ArnEquals"]["aws:SourceArn"]) == len(rules)
+    # the detections' other events: console sign-ins (root's are published in us-east-1), CloudTrail, STS, root
+    # activity in any service, refusals (read-only ones too)
+    forwarded = json.dumps([r["EventPattern"] for r in rules])
+    for source in ("aws.signin", "aws.cloudtrail", "aws.sts", "Root", "AccessDenied"):
+        assert source in forwarded
+    assert [r["State"] for r in rules if "AccessDenied" in json.dumps(r["EventPattern"])] == [
+        "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+    ]
+    third = json.loads(
+        (Path(synthesized_in.assembly) / "TurnstileAlertingForwarder-eu-central-1.template.json").read_text()
+    )
+    third_rules = [r["Properties"] for r in third["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    assert json.dumps([r["EventPattern"] for r in third_rules]) == json.dumps(
+        [r["EventPattern"] for r in rules if r is not iam_rule]
+    )
 
 
 def test_without_a_region_synth_warns_where_iam_events_fire(synthesized: Synthesized) -> None:

@@ -831,3 +831,22 @@ def test_stopping_the_local_cloud_restores_every_function_it_patched_in_moto() -
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert "moto.awslambda.models:LambdaBackend._send_sqs_message" in report["installed"]  # the check can fail
     assert report["left"] == []
+
+
+def test_gap_moto_cannot_create_the_root_users_access_key(raw_moto: None) -> None:
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        client("iam").create_access_key()
+
+
+def test_adapter_root_creates_its_own_access_key_and_cloudtrail_reports_it(cloud: LocalCloud) -> None:
+    root = cloud.root_session().client("iam")
+    key = root.create_access_key()["AccessKey"]
+    assert key["AccessKeyId"].startswith("AKIA") and key["Status"] == "Active"
+    cloud.settle()
+    [event] = [d for d in cloud.cloudtrail.emitted if d["eventName"] == "CreateAccessKey"]
+    assert event["userIdentity"]["type"] == "Root" and "errorCode" not in event
+    assert "invokedBy" not in event["userIdentity"] and event["requestParameters"] is None
+    assert "secretAccessKey" not in json.dumps(event)
+    # a user's key still needs its user, as before
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        root.create_access_key(UserName="nobody")

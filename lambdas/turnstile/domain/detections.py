@@ -21,6 +21,7 @@ from ..models.cloudtrail import API_CALL, CONSOLE_SIGN_IN, CloudTrailEvent
 from . import policy_documents
 
 ADMINISTRATOR_ACCESS = "AdministratorAccess"  # arn:<partition>:iam::aws:policy/AdministratorAccess
+MAX_STATEMENTS_LISTED = 5  # an alert names at most this many statements (a document may hold hundreds)
 
 
 class Severity(enum.StrEnum):
@@ -120,9 +121,15 @@ class Context:
     policy_document: Callable[[str, str | None], Any]  # (policy ARN, version id or None for the default)
 
     def is_turnstiles_job(self, event: CloudTrailEvent) -> bool:
-        """The caller is one of the deployed stack's roles (exact ARN) and the action is one it is declared to make."""
-        caller = event.detail.userIdentity.principal_arn
-        return caller is not None and event.detail.eventName in self.own_calls.get(caller, frozenset())
+        """The caller is a session of one of the deployed stack's roles (exact ARN; Turnstile's roles act only as
+        assumed-role sessions, so no other identity type is theirs) and the action is one it is declared to make."""
+        who = event.detail.userIdentity
+        caller = who.principal_arn
+        return (
+            who.type == "AssumedRole"
+            and caller is not None
+            and event.detail.eventName in self.own_calls.get(caller, frozenset())
+        )
 
 
 Judge = Callable[[CloudTrailEvent, Context], Verdict | None]
@@ -259,7 +266,10 @@ def _administrator_grant(event: CloudTrailEvent, context: Context) -> Verdict | 
         return Verdict(f"{name}: a policy Turnstile could not read ({unreadable}); check it by hand")
     if not statements:
         return None
-    return Verdict(f"{name}: {where} allows every action on every resource (statements {', '.join(statements)})")
+    listed = ", ".join(statements[:MAX_STATEMENTS_LISTED])
+    if len(statements) > MAX_STATEMENTS_LISTED:
+        listed += f" and {len(statements) - MAX_STATEMENTS_LISTED} more"
+    return Verdict(f"{name}: {where} allows every action on every resource (statements {listed})")
 
 
 def _policy_change(event: CloudTrailEvent, context: Context) -> Verdict | None:
@@ -276,33 +286,58 @@ def _logging_dropped(event: CloudTrailEvent, context: Context) -> Verdict | None
     name, parameters = event.detail.eventName, event.detail.requestParameters or {}
     if name in ("StopLogging", "DeleteTrail"):
         return Verdict(f"{name}: CloudTrail stops recording this trail")
-    if name == "PutEventSelectors" and (why := _drops_management_writes(parameters)):
+    if name == "PutEventSelectors" and (why := _drops_management_events(parameters)):
         return Verdict(f"PutEventSelectors: {why}")
     return None
 
 
-def _drops_management_writes(parameters: Mapping[str, Any]) -> str | None:
-    """Why these selectors stop the trail logging management write events, or None if they keep them.
-    (CloudTrail API Reference, EventSelector and AdvancedFieldSelector.)"""
+def _drops_management_events(parameters: Mapping[str, Any]) -> str | None:
+    """Why these selectors stop the trail logging management events (read or write), or None if they keep both.
+    (CloudTrail API Reference, EventSelector and AdvancedFieldSelector.) A selector of another shape than the API's
+    keeps nothing: CloudTrail accepted the call, so what it logs now cannot be shown to include them."""
     basic, advanced = parameters.get("eventSelectors"), parameters.get("advancedEventSelectors")
     if isinstance(basic, list) and basic:
-        keeps = [
-            s
-            for s in basic
-            if isinstance(s, dict)
-            and s.get("includeManagementEvents", True) not in (False, "false")
-            and s.get("readWriteType", "All") in ("All", "WriteOnly")
-        ]
-        return None if keeps else "no selector logs management write events any more"
-    if isinstance(advanced, list) and advanced:
-        for selector in advanced:
-            fields = {f.get("field"): f for f in (selector or {}).get("fieldSelectors", []) if isinstance(f, dict)}
-            category = fields.get("eventCategory", {})
-            read_only = fields.get("readOnly", {})
-            if "Management" in (category.get("equals") or []) and (read_only.get("equals") or ["false"]) != ["true"]:
-                return None
-        return "no advanced selector logs management write events any more"
-    return None
+        kept = set().union(*(_basic_keeps(s) for s in basic))
+        what = "selector"
+    elif isinstance(advanced, list) and advanced:
+        kept = set().union(*(_advanced_keeps(s) for s in advanced))
+        what = "advanced selector"
+    else:
+        return None
+    dropped = [kind for kind in ("write", "read-only") if kind not in kept]
+    if not dropped:
+        return None
+    return f"no {what} logs management {' or '.join(dropped)} events any more"
+
+
+def _basic_keeps(selector: Any) -> set[str]:
+    if not isinstance(selector, dict) or selector.get("includeManagementEvents", True) not in (True, "true"):
+        return set()
+    kinds = {"All": {"write", "read-only"}, "WriteOnly": {"write"}, "ReadOnly": {"read-only"}}
+    read_write = selector.get("readWriteType", "All")
+    return set(kinds.get(read_write, set())) if isinstance(read_write, str) else set()
+
+
+def _advanced_keeps(selector: Any) -> set[str]:
+    fields = selector.get("fieldSelectors") if isinstance(selector, dict) else None
+    if not isinstance(fields, list):
+        return set()
+    named = {f["field"]: f for f in fields if isinstance(f, dict) and isinstance(f.get("field"), str)}
+    if _equals(named.get("eventCategory")) != ["Management"]:
+        return set()
+    read_only = named.get("readOnly")
+    if read_only is None:
+        return {"write", "read-only"}
+    equals = _equals(read_only)
+    return {"write"} if equals == ["false"] else {"read-only"} if equals == ["true"] else set()
+
+
+def _equals(field_selector: Any) -> list[str] | None:
+    """A field selector's `equals` values, when it has nothing but them (and its field)."""
+    if not isinstance(field_selector, dict) or set(field_selector) - {"field", "equals"}:
+        return None
+    values = field_selector.get("equals")
+    return values if isinstance(values, list) and all(isinstance(v, str) for v in values) else None
 
 
 def _trail_changed(event: CloudTrailEvent, context: Context) -> Verdict | None:
@@ -379,18 +414,6 @@ DETECTIONS: tuple[Detection, ...] = (
         finding_type="TTPs/Privilege Escalation",
     ),
     Detection(
-        "root-activity",
-        Severity.HIGH,
-        "The root user was used",
-        "Root is for the few tasks only root can do; any other use is a sign of a lost credential or bad habit.",
-        "CloudWatch.1 (CIS 1.7, 4.3)",
-        # Failed API calls by root reach the function (one pattern for calls and sign-ins) and are not alerted;
-        # failed root sign-ins are.
-        Match(None, detail_types=(API_CALL, *CONSOLE_SIGN_IN), identity_types=("Root",)),
-        _root_activity,
-        finding_type="Unusual Behaviors/User",
-    ),
-    Detection(
         "backdoor-access-key",
         Severity.HIGH,
         "Access key created for another user",
@@ -409,6 +432,18 @@ DETECTIONS: tuple[Detection, ...] = (
         Match(IAM, event_names=("CreateLoginProfile", "UpdateLoginProfile")),
         _for_another_user("a console password was set"),
         finding_type="TTPs/Credential Access",
+    ),
+    Detection(
+        "root-activity",
+        Severity.HIGH,
+        "The root user was used",
+        "Root is for the few tasks only root can do; any other use is a sign of a lost credential or bad habit.",
+        "CloudWatch.1 (CIS 1.7, 4.3)",
+        # Failed API calls by root reach the function (one pattern for calls and sign-ins) and are not alerted;
+        # failed root sign-ins are.
+        Match(None, detail_types=(API_CALL, *CONSOLE_SIGN_IN), identity_types=("Root",)),
+        _root_activity,
+        finding_type="Unusual Behaviors/User",
     ),
     Detection(
         "cloudtrail-logging-stopped",
