@@ -109,8 +109,22 @@ def inbox(cloud: LocalCloud, topic_arn: str) -> str:
 
 
 def read_inbox(cloud: LocalCloud, url: str) -> list[dict[str, Any]]:
-    messages = cloud.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    """Up to ten messages, removed from the inbox once read."""
+    sqs = cloud.client("sqs")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+
+
+def alerts_sent(cloud: LocalCloud, table: str) -> int:
+    """Findings RaiseAlert (or the password-policy guard) has sent: one claim item each (ALERT#...)."""
+    items = cloud.client("dynamodb").scan(
+        TableName=table,
+        FilterExpression="begins_with(pk, :alert)",
+        ExpressionAttributeValues={":alert": {"S": "ALERT#"}},
+    )["Items"]
+    return len(items)
 
 
 def show_user(cloud: LocalCloud, username: str) -> None:
@@ -184,6 +198,7 @@ def show_key_user(cloud: LocalCloud, username: str) -> None:
 
 
 DAY = 86400
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 def use_key(cloud: LocalCloud, username: str) -> str:
@@ -268,6 +283,54 @@ def rotate_keys(cloud: LocalCloud, state_machine: str, endpoint: str) -> None:
             stateMachineArn=state_machine, name=f"demo-{int(time.time() * 1000)}", input='{"dry_run": false}'
         )
         show_rotation(cloud, cloud.wait_for_execution(started["executionArn"], timeout=300), "svc.reporting")
+
+
+SPRAYED = ("jane.smith", "admin", "backup", "deploy", "finance")
+
+
+def suspicious_activity(cloud: LocalCloud, endpoint: str, mailbox: str, table: str) -> None:
+    """An administrator, through the AWS CLI, does what Turnstile exists to catch; then a password spray."""
+    banner("11. Suspicious activity: an administrator's AWS CLI, then a password spray")
+    cloud.settle()
+    sent = alerts_sent(cloud, table)
+    print(f"alerts raised so far by two hires, an MFA enrolment and four key-rotation runs: {sent}")
+    print("(Turnstile's own CreateUser, CreateLoginProfile, CreateAccessKey calls reached the detection rules")
+    print(" and were recognised by their exact role ARNs: quiet)")
+    credentials = account.administrator(cloud).get_credentials()
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+        "AWS_SESSION_TOKEN": credentials.token or "",
+        "AWS_DEFAULT_REGION": cloud.region,
+    }
+    print("alex assumes the ops-admin role (AdministratorAccess) and, with the AWS CLI:")
+    for arguments in (
+        ("iam", "attach-user-policy", "--user-name", "jane.smith", "--policy-arn", ADMIN_POLICY),
+        # the secret access key the call returns is not printed: only the key's id
+        ("iam", "create-access-key", "--user-name", "svc.reporting", "--query", "AccessKey.AccessKeyId"),
+    ):
+        command = aws_cli(endpoint, cloud.region, *arguments, "--output", "text")
+        print("$ " + shlex.join(["aws", *command[5:]]))
+        out = subprocess.run(command, check=True, env=env, capture_output=True, text=True).stdout.strip()
+        if out:
+            print(f"  {out}")
+    print("someone at 203.0.113.50 tries one password against five user names in the console:")
+    for name in SPRAYED:
+        cloud.console_sign_in(name, "Winter2026!", source_ip="203.0.113.50")
+    cloud.settle()
+    print("the security inbox:")
+    while messages := read_inbox(cloud, mailbox):
+        for message in messages:
+            if message.get("event") != "Finding":
+                continue
+            also = f" (also: {', '.join(message['also'])})" if message.get("also") else ""
+            print(f"  [{message['severity']}] {message['detection']}{also}")
+            print(f"      {message['summary']}")
+            target = message.get("target") or {}
+            if target.get("employee_id"):
+                where = target.get("department")
+                print(f"      target: employee {target['employee_id']} ({where}, managed by Turnstile)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -364,8 +427,9 @@ def run(args: argparse.Namespace) -> int:
         )
 
         rotate_keys(cloud, deployment.outputs["KeyRotationStateMachineArn"], endpoint)
+        suspicious_activity(cloud, endpoint, mailbox, deployment.outputs["TableName"])
 
-        banner(f"11. The AWS CLI sees the same account at {endpoint}")
+        banner(f"12. The AWS CLI sees the same account at {endpoint}")
         command = aws_cli(
             endpoint,
             cloud.region,

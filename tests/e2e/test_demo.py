@@ -77,3 +77,10 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
     assert f"svc.reporting: acted deactivate-old {old}" in out and f"access keys {old} Inactive, {new} Active" in out
     assert f"svc.reporting: acted delete-old {old}\n  access keys {new} Active\n" in out
     assert "of turnstile-key-rotation: SUCCEEDED" in out
+    # the alerting chapter: Turnstile's own work raised nothing; the administrator's CLI and the spray did
+    assert "alerts raised so far by two hires, an MFA enrolment and four key-rotation runs: 0" in out
+    assert "[CRITICAL] administrator-grant (also: policy-on-user, iam-policy-change)" in out
+    assert "[HIGH] backdoor-access-key" in out and "target: employee E1003 (Finance, managed by Turnstile)" in out
+    assert "[HIGH] signin-failures-from-one-address" in out
+    assert "assumed-role/ops-admin/alex called iam:AttachUserPolicy on user jane.smith (employee E1001" in out
+    assert out.count("] ") >= 3 and "SecretAccessKey" not in out

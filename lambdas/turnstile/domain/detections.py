@@ -571,7 +571,7 @@ PASSWORD_POLICY_CHANGED = Detection(
     Severity.MEDIUM,
     "Account password policy changed outside Turnstile",
     "A weaker password policy applies to every IAM user; Turnstile puts the configured one back.",
-    "IAM.7 (CIS 1.8, 1.9)",
+    "IAM.15, IAM.16 (CIS 1.8, 1.9)",
     Match(IAM, event_names=("UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy")),
     lambda event, context: None if context.is_turnstiles_job(event) else Verdict("the password policy changed"),
     finding_type="Software and Configuration Checks/AWS Security Best Practices",

@@ -89,15 +89,18 @@ class Finding(BaseModel):
 
     @property
     def summary(self) -> str:
+        """One readable line: why it matters, who did what to whom, from where, when (a burst: how many, key)."""
         who = self.principal.arn or self.principal.type
         whom = f" on user {self.target.user_name}" if self.target else ""
         if self.target and self.target.employee_id:
             whom += f" (employee {self.target.employee_id}, {self.target.team or self.target.department or '-'})"
         where = f" from {self.source_ip}" if self.source_ip else ""
-        line = f"{self.why}. {who} called {self.action}{whom}{where} at {self.time.isoformat()}."
         if self.burst:
-            line += f" {self.burst.count} {self.burst.counts} within {self.burst.window_minutes} minutes."
-        return line
+            return (
+                f"{self.why}: {self.burst.count} {self.burst.counts} within {self.burst.window_minutes} minutes "
+                f"({self.burst.key}); the latest, {self.action} by {who}{whom}{where} at {self.time.isoformat()}."
+            )
+        return f"{self.why}. {who} called {self.action}{whom}{where} at {self.time.isoformat()}."
 
     def message(self) -> dict[str, Any]:
         """The SNS message body (readable JSON: a summary line first, then every field)."""
