@@ -13,7 +13,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # Turnstile's own bus policy uses the statement form (tests/infra asserts it).
 export JSII_DEPRECATED := quiet
 
-.PHONY: demo test bench bench-mfa-sweep bench-rotation setup lint synth deploy diff clean
+.PHONY: demo test bench bench-mfa-sweep bench-rotation bench-alerts setup lint synth deploy diff clean
 
 demo: $(STAMP)  ## The whole joiner lifecycle in an emulated AWS account, on this machine.
 	$(PY) -m localcloud.demo $(ARGS)
@@ -31,6 +31,9 @@ bench-mfa-sweep: $(STAMP)  ## Not a test: the MFA sweeper's IAM calls with 10 to
 
 bench-rotation: $(STAMP)  ## Not a test: key rotation against 1,000 and 5,000 users, next to a naive scan.
 	$(PY) -m localcloud.rotation_bench $(ARGS)
+
+bench-alerts: $(STAMP)  ## Not a test: alert latency (API call → SNS message) and calls per alert, in the local cloud.
+	$(PY) -m localcloud.alert_bench $(ARGS)
 
 setup: $(STAMP)
 

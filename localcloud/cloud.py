@@ -43,6 +43,7 @@ from .adapters import (
     scheduler_schedules,
     secret_rules,
     secret_store_threads,
+    securityhub_findings,
     sns_deliveries,
     sqs_event_sources,
     state_machine_roles,
@@ -143,6 +144,7 @@ class LocalCloud:
         iam_tags.install()  # after iam_names: both wrap CreateUser/CreateRole; AWS checks the shape first
         secret_rules.install()
         secret_store_threads.install()
+        securityhub_findings.install()
         eventbridge_entries.install()
         dynamodb_atomic.install()
         faults.install(self.faults)  # before cloudtrail: a faulted IAM call is still reported as failed
@@ -187,6 +189,7 @@ class LocalCloud:
             dynamodb_atomic.uninstall()
             eventbridge_entries.uninstall()
             secret_store_threads.uninstall()
+            securityhub_findings.uninstall()
             secret_rules.uninstall()
             iam_tags.uninstall()
             iam_names.uninstall()

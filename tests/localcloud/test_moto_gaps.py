@@ -850,3 +850,49 @@ def test_adapter_root_creates_its_own_access_key_and_cloudtrail_reports_it(cloud
     # a user's key still needs its user, as before
     with pytest.raises(ClientError, match="NoSuchEntity"):
         root.create_access_key(UserName="nobody")
+
+
+def _finding(account: str = "123456789012", **changes: Any) -> dict[str, Any]:
+    finding = {
+        "SchemaVersion": "2018-10-08",
+        "Id": "turnstile/event#1",
+        "ProductArn": f"arn:aws:securityhub:us-east-1:{account}:product/{account}/default",
+        "GeneratorId": "turnstile/root-activity",
+        "AwsAccountId": account,
+        "Types": ["Unusual Behaviors/User"],
+        "CreatedAt": "2026-11-28T09:00:00.000Z",
+        "UpdatedAt": "2026-11-28T09:00:00.000Z",
+        "Severity": {"Label": "HIGH"},
+        "Title": "The root user was used",
+        "Description": "the root user called CreateGroup",
+        "Resources": [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account}"}],
+    }
+    finding.update(changes)
+    return {k: v for k, v in finding.items() if v is not None}
+
+
+def test_gap_moto_imports_findings_missing_required_attributes_without_security_hub(raw_moto: None) -> None:
+    answer = client("securityhub").batch_import_findings(
+        Findings=[_finding(AwsAccountId="210987654321", Types=["Suspicious/Stuff"], Severity={"Label": "URGENT"})]
+    )
+    assert answer["SuccessCount"] == 1 and answer["FailedCount"] == 0
+
+
+def test_adapter_security_hub_refuses_what_asff_does_not_allow(cloud: LocalCloud) -> None:
+    hub = client("securityhub")
+    with pytest.raises(ClientError, match="InvalidAccessException"):
+        hub.batch_import_findings(Findings=[_finding()])
+    hub.enable_security_hub()
+    broken = [
+        _finding(Id="empty-title", Title=""),
+        _finding(Id="other-account", AwsAccountId="210987654321"),
+        _finding(Id="bad-type", Types=["Suspicious/Stuff"]),
+        _finding(Id="bad-severity", Severity={"Label": "URGENT"}),
+        _finding(Id="long", Description="x" * 1025),
+        _finding(Id="other-region", ProductArn="arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"),
+    ]
+    answer = hub.batch_import_findings(Findings=[*broken, _finding()])
+    assert answer["SuccessCount"] == 1 and answer["FailedCount"] == len(broken)
+    assert {f["Id"] for f in answer["FailedFindings"]} == {f["Id"] for f in broken}
+    assert all(f["ErrorCode"] == "InvalidInput" for f in answer["FailedFindings"])
+    assert [f["Id"] for f in hub.get_findings()["Findings"]] == ["turnstile/event#1"]
