@@ -13,6 +13,7 @@ died and this one takes over — never two alerts, never none.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import time
@@ -119,8 +120,9 @@ def count_in_window(
     window: dt.timedelta,
     enough: int,
 ) -> int:
-    """Record `member` (an event id, a user name) under `key` at `at`; return how many distinct members were seen
-    under the key from `at - window` on, counting no further than `enough`."""
+    """Record `member` (an event id, a user name) under `key` at `at`; return the most distinct members seen under
+    the key within one `window` that includes `at` (events arrive out of order: the window may lie before or after
+    it), counting no further than `enough`."""
     pk = {"S": f"BURST#{detection_id}#{digest(key)}"}
     member = member[:MAX_MEMBER_LENGTH]
     table.unless_condition_fails(
@@ -135,16 +137,31 @@ def count_in_window(
             },
         )
     )
-    counted = 0
+    times: list[float] = []
     paginator = dynamodb.get_paginator("query")
     for page in paginator.paginate(
         TableName=table_name,
         KeyConditionExpression="pk = :pk",
-        FilterExpression="seen_at >= :since",
-        ExpressionAttributeValues={":pk": pk, ":since": {"N": str((at - window).timestamp())}},
-        ProjectionExpression="pk",
+        FilterExpression="seen_at BETWEEN :since AND :until",
+        ExpressionAttributeValues={
+            ":pk": pk,
+            ":since": {"N": str((at - window).timestamp())},
+            ":until": {"N": str((at + window).timestamp())},
+        },
+        ProjectionExpression="seen_at",
     ):
-        counted += page["Count"]
-        if counted >= enough:
+        times += [float(item["seen_at"]["N"]) for item in page["Items"]]
+        if len(times) >= 2 * enough:
+            return enough  # [at - window, at] or [at, at + window] holds half of them at least
+    return min(_densest(sorted(times), at.timestamp(), window.total_seconds()), enough)
+
+
+def _densest(times: list[float], at: float, window: float) -> int:
+    """The most of `times` (sorted, all within `window` of `at`) inside one window [start, start + window] that
+    includes `at`."""
+    best = 0
+    for first, start in enumerate(times):
+        if start > at:
             break
-    return min(counted, enough)
+        best = max(best, bisect.bisect_right(times, start + window) - first)
+    return best

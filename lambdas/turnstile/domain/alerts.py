@@ -23,6 +23,7 @@ from ..dal.iam_reads import EMPLOYEE_TAG, MANAGED_TAG, find_user
 from ..errors import field_problems
 from ..models.cloudtrail import CONSOLE_SIGN_IN, CloudTrailEvent
 from ..models.findings import Burst, Finding, Principal, TargetUser, shown
+from ..observability import logger
 from . import audit, detections, notifications, policy_documents
 from .detections import HIDDEN_USER, Context, Detection, Hit, Verdict
 
@@ -160,7 +161,10 @@ def send_once(
     except Exception:
         alert_state.release(clients.dynamodb, destination.table_name, finding.id)
         raise
-    alert_state.sent(clients.dynamodb, destination.table_name, finding.id)
+    try:
+        alert_state.sent(clients.dynamodb, destination.table_name, finding.id)
+    except Exception:  # the alert is out: failing now would have the retry send it again
+        logger.exception("alert sent but not marked sent", extra={"finding": finding.id})
     return True
 
 

@@ -14,6 +14,7 @@ from ..aws import error_code
 from ..dal.iam_reads import MANAGED_TAG, user_tags
 from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
+from ..models.findings import shown
 from ..settings import Settings
 from . import alerts, audit, mfa
 from .detections import PASSWORD_POLICY_CHANGED, Verdict
@@ -31,7 +32,7 @@ def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent 
             env.table_name,
             subject="REJECTED",
             action="IamEventRejected",
-            details={"event_id": raw.get("id"), "reason": reason},
+            details={"event_id": shown(raw.get("id") if isinstance(raw, dict) else None, 128), "reason": reason},
             retention=audit.REJECTION_RETENTION,
         )
         return None
@@ -67,7 +68,7 @@ def on_password_policy_changed(
     caller = detail.userIdentity.principal_arn
     if not event.succeeded:
         return {"outcome": "ignored", "why": f"the call failed ({detail.errorCode})"}
-    if caller in env.own_role_arns:
+    if detail.userIdentity.type == "AssumedRole" and caller in env.own_role_arns:
         return {"outcome": "ignored", "why": "Turnstile's own change"}
     reverted = ensure_password_policy(iam, env.password_policy)
     changes = {field: {"was": was, "now": now} for field, (was, now) in reverted.items()}

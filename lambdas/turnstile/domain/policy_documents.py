@@ -18,7 +18,9 @@ from urllib.parse import unquote
 
 # An action or resource pattern that matches everything: only wildcards and separators left.
 _EVERY_ACTION = re.compile(r"^[*?]*\*[*?]*(:[*?]*\*[*?]*)?$")
-_EVERY_RESOURCE = re.compile(r"^(\*|arn:[*:]*)$")
+# `*`, or an ARN pattern whose partition is `*` or a partition's name and every other part a wildcard
+# (`arn:*:*:*:*:*`, `arn:aws:*:*:*:*`: IAM accepts both, and both match every resource of the account).
+_EVERY_RESOURCE = re.compile(r"^(\*|arn:[*:]*|arn:(\*|aws(-[a-z]+)*)(:[*?]*\*[*?]*)+)$")
 MAX_DOCUMENT_CHARACTERS = 131_072  # well above IAM's largest policy (role inline policies: 10,240 characters)
 
 
@@ -37,6 +39,8 @@ def document_of(raw: Any) -> dict[str, Any]:
         parsed = json.loads(text)
     except ValueError:
         raise UnreadablePolicy("not JSON") from None
+    except RecursionError:  # nested deeper than the parser goes: no policy IAM accepts
+        raise UnreadablePolicy("nested too deeply") from None
     if not isinstance(parsed, dict):
         raise UnreadablePolicy("not a JSON object")
     return parsed

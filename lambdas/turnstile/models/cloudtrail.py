@@ -8,6 +8,7 @@ time. Field names and shapes: CloudTrail User Guide, "CloudTrail record contents
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,6 +19,8 @@ Text = Annotated[str, bounded(256)]
 Arn = Annotated[str, bounded(2048, r"^arn:[\x21-\x7e]+$")]
 # requestParameters / responseElements: IAM's are a few levels deep (a list of tags is three).
 MAX_PARAMETER_DEPTH = 8
+EARLIEST_EVENT_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_EVENT_TIME = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 class SessionIssuer(BaseModel):
@@ -94,6 +97,14 @@ class CloudTrailRecord(BaseModel):
     errorCode: Annotated[str, bounded(128, r"^[A-Za-z0-9_.:-]+$")] | None = None
     errorMessage: Annotated[str, bounded(8192)] | None = None
     recipientAccountId: Annotated[str, bounded(12, r"^\d{12}$")] | None = None
+
+    @field_validator("eventTime")
+    @classmethod
+    def _plausible_time(cls, value: dt.datetime) -> dt.datetime:
+        """Windows and expiries are computed from it: a time near datetime's limits would overflow them."""
+        if not EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME:
+            raise ValueError(f"not between {EARLIEST_EVENT_TIME.year} and {LATEST_EVENT_TIME.year}")
+        return value
 
     @field_validator("requestParameters", "responseElements", "additionalEventData")
     @classmethod
