@@ -349,6 +349,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         timeout_seconds=60,
         grants=(
             Grant(("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"), Target.NO_RESOURCE_TYPE),
+            # The finding names a target user when an event has one (a password-policy change has none).
+            Grant(("iam:GetUser",), Target.ANY_USER),
             Grant(("securityhub:BatchImportFindings",), Target.SECURITY_HUB_PRODUCT),
         ),
     ),

@@ -19,7 +19,14 @@ from stacks.function_specs import FAILURE_DESTINATION, FUNCTIONS, QUEUE_CONSUMER
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lambdas" / "turnstile"
 # How Turnstile's code names its clients (domain functions take them as arguments), and their IAM service prefix.
-CLIENTS = {"iam": "iam", "sm": "secretsmanager", "sfn": "states", "dynamodb": "dynamodb", "sns": "sns"}
+CLIENTS = {
+    "iam": "iam",
+    "sm": "secretsmanager",
+    "sfn": "states",
+    "dynamodb": "dynamodb",
+    "sns": "sns",
+    "securityhub": "securityhub",
+}
 Function = tuple[str, str]  # (module, function name)
 # A call IAM also authorizes as another action: CreateUser with Tags is authorized as iam:TagUser too (the IAM User
 # Guide's example "IAM: Create new users only with specific tags" grants both for that reason).

@@ -352,6 +352,7 @@ def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
         "NotificationsTopicArn",
         "TableName",
         "HrDeadLetterQueueUrl",
+        "AlertsDeadLetterQueueUrl",
     }
 
 
