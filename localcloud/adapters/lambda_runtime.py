@@ -165,9 +165,11 @@ class FakeContext:
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = function.logs_group_name
         self.log_stream_name = self.aws_request_id
+        self._ends = time.monotonic() + float(function.timeout or 3)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        """As Lambda counts it: the function's timeout less the time this invocation has run."""
+        return max(0, int((self._ends - time.monotonic()) * 1000))
 
 
 class InProcessRuntime:

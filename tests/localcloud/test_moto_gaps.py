@@ -889,7 +889,9 @@ def test_adapter_security_hub_refuses_what_asff_does_not_allow(cloud: LocalCloud
         _finding(Id="bad-type", Types=["Suspicious/Stuff"]),
         _finding(Id="bad-severity", Severity={"Label": "URGENT"}),
         _finding(Id="long", Description="x" * 1025),
-        _finding(Id="other-region", ProductArn="arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"),
+        _finding(
+            Id="other-region", ProductArn="arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+        ),
     ]
     answer = hub.batch_import_findings(Findings=[*broken, _finding()])
     assert answer["SuccessCount"] == 1 and answer["FailedCount"] == len(broken)

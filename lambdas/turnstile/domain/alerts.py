@@ -10,6 +10,7 @@ judged.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from . import audit, detections, notifications, policy_documents
 from .detections import HIDDEN_USER, Context, Detection, Hit, Verdict
 
 REJECTED = "REJECTED"
+DEFAULT_INVOCATION_SECONDS = 60.0  # without a deadline (outside Lambda): the functions' timeout
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,16 @@ def parse(dynamodb: Any, table_name: str, raw: Any) -> CloudTrailEvent | None:
 
 
 def on_event(
-    raw: Any, clients: Clients, destination: Destination, alerting: Alerting, own_calls: list[tuple[str, list[str]]]
+    raw: Any,
+    clients: Clients,
+    destination: Destination,
+    alerting: Alerting,
+    own_calls: list[tuple[str, list[str]]],
+    *,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """Judge one CloudTrail event delivered by any detection rule; returns what was alerted or why not."""
+    """Judge one CloudTrail event delivered by any detection rule; returns what was alerted or why not.
+    `deadline`: when the invocation ends (epoch seconds)."""
     event = parse(clients.dynamodb, destination.table_name, raw)
     if event is None:
         return {"outcome": "rejected"}
@@ -85,13 +94,14 @@ def on_event(
         finding = describe(
             event, primary.detection, primary.verdict, clients.iam, also=[h.detection.id for h in single[1:]]
         )
-        if send_once(finding, clients, destination):
+        if send_once(finding, clients, destination, deadline=deadline):
             alerted.append(finding.id)
     for hit in hits:
         if hit.detection.burst is None:
             continue
         completed = _completed_burst(event, hit, clients, destination, alerting)
-        if completed and send_once(completed, clients, destination, window_until=_window_end(event, hit, alerting)):
+        window_until = _window_end(event, hit, alerting)
+        if completed and send_once(completed, clients, destination, deadline=deadline, window_until=window_until):
             alerted.append(completed.id)
     return {
         "outcome": "alerted" if alerted else ("already-alerted" if hits else "quiet"),
@@ -141,31 +151,43 @@ def _completed_burst(
 
 
 def send_once(
-    finding: Finding, clients: Clients, destination: Destination, *, window_until: dt.datetime | None = None
+    finding: Finding,
+    clients: Clients,
+    destination: Destination,
+    *,
+    deadline: float | None = None,
+    window_until: dt.datetime | None = None,
 ) -> bool:
-    """Send the finding unless an alert with its id was sent already (or, for a burst, within its window)."""
-    if not alert_state.claim(
+    """Publish the finding unless an alert with its id was published already (or, for a burst, within its window);
+    then import it into Security Hub if configured and not done yet. `deadline`: when this invocation ends (epoch
+    seconds; Lambda's remaining time). True if this invocation published it.
+
+    The topic comes first: Security Hub refusing (not enabled, throttled) fails the invocation — dead-lettered and
+    alarmed after Lambda's retries — but never holds the alert back, and a retry only imports."""
+    claimed = alert_state.claim(
         clients.dynamodb,
         destination.table_name,
         finding.id,
+        deadline=deadline if deadline is not None else time.time() + DEFAULT_INVOCATION_SECONDS,
         window_until=window_until,
         event_time=finding.time if window_until else None,
-    ):
-        return False
-    try:
-        if destination.security_hub:
-            import_to_security_hub(clients.securityhub, finding, destination.region)
-        notifications.publish(
-            clients.sns, destination.topic_arn, event="Finding", subject=finding.subject, body=finding.message()
-        )
-    except Exception:
-        alert_state.release(clients.dynamodb, destination.table_name, finding.id)
-        raise
-    try:
-        alert_state.sent(clients.dynamodb, destination.table_name, finding.id)
-    except Exception:  # the alert is out: failing now would have the retry send it again
-        logger.exception("alert sent but not marked sent", extra={"finding": finding.id})
-    return True
+    )
+    if claimed.owner is not None:
+        try:
+            notifications.publish(
+                clients.sns, destination.topic_arn, event="Finding", subject=finding.subject, body=finding.message()
+            )
+        except Exception:
+            alert_state.release(clients.dynamodb, destination.table_name, finding.id, claimed.owner)
+            raise
+        try:
+            alert_state.sent(clients.dynamodb, destination.table_name, finding.id, claimed.owner)
+        except Exception:  # the alert is out: failing now would have the retry send it again
+            logger.exception("alert sent but not marked sent", extra={"finding": finding.id})
+    if destination.security_hub and not claimed.imported:
+        import_to_security_hub(clients.securityhub, finding, destination.region)
+        alert_state.imported(clients.dynamodb, destination.table_name, finding.id)
+    return claimed.owner is not None
 
 
 class SecurityHubRefused(RuntimeError):

@@ -171,7 +171,7 @@ def _acts_on_self(event: CloudTrailEvent) -> bool:
 def _person_using_root(event: CloudTrailEvent) -> bool:
     """CIS's root-usage filter: type Root, not invoked by a service, not an AWS service event."""
     who = event.detail.userIdentity
-    return who.type == "Root" and who.invokedBy is None and event.detail.eventType != "AwsServiceEvent"
+    return who.type == "Root" and not who.invokedBy and event.detail.eventType != "AwsServiceEvent"
 
 
 def _root_activity(event: CloudTrailEvent, context: Context) -> Verdict | None:

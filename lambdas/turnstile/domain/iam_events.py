@@ -59,7 +59,14 @@ def on_mfa_enabled(iam: Any, sfn: Any, dynamodb: Any, env: Settings, event: IamA
 
 
 def on_password_policy_changed(
-    iam: Any, dynamodb: Any, sns: Any, env: Settings, event: IamApiCallEvent, securityhub: Any = None
+    iam: Any,
+    dynamodb: Any,
+    sns: Any,
+    env: Settings,
+    event: IamApiCallEvent,
+    securityhub: Any = None,
+    *,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """Update/DeleteAccountPasswordPolicy by anyone but Turnstile: put the configured policy back, and raise the
     password-policy-changed detection's alert with the revert (one alert, not two: no rule of RaiseAlert's
@@ -93,5 +100,5 @@ def on_password_policy_changed(
     destination = alerts.Destination(
         env.table_name, env.topic_arn, sns.meta.region_name, security_hub=bool(alerting and alerting.security_hub)
     )
-    sent = alerts.send_once(finding, alerts.Clients(iam, dynamodb, sns, securityhub), destination)
+    sent = alerts.send_once(finding, alerts.Clients(iam, dynamodb, sns, securityhub), destination, deadline=deadline)
     return {"outcome": "reverted" if reverted else "already-compliant", "alerted": sent, **body}

@@ -1,5 +1,6 @@
 """Target of every detection rule (RaiseAlert): judge the CloudTrail event, alert once (README "Alerting")."""
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,6 +24,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         Destination(env.table_name, env.topic_arn, sns.meta.region_name, security_hub=alerting.security_hub),
         alerting,
         env.own_calls,
+        deadline=time.time() + context.get_remaining_time_in_millis() / 1000,
     )
     if result["outcome"] == "rejected":
         metrics.add_metric(name="RejectedCloudTrailEvents", unit=MetricUnit.Count, value=1)
