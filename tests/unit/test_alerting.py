@@ -61,9 +61,7 @@ def destination(account: Account, security_hub: bool = True) -> alerts.Destinati
 
 def finding_for(account: Account) -> Any:
     detection = BY_ID["user-created-outside-turnstile"]
-    return alerts.describe(
-        event(), detection, Verdict("an IAM user was created outside Turnstile"), account.client("iam")
-    )
+    return alerts.describe(event(), detection, Verdict("an IAM user was created outside Turnstile"))
 
 
 def test_a_finding_is_imported_into_security_hub_as_asff(account: Account) -> None:

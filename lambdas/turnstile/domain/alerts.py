@@ -91,9 +91,7 @@ def on_event(
     single = [hit for hit in hits if hit.detection.burst is None]
     if single:
         primary = single[0]
-        finding = describe(
-            event, primary.detection, primary.verdict, clients.iam, also=[h.detection.id for h in single[1:]]
-        )
+        finding = describe(event, primary.detection, primary.verdict, also=[h.detection.id for h in single[1:]])
         if send_once(finding, clients, destination, deadline=deadline):
             alerted.append(finding.id)
     for hit in hits:
@@ -147,7 +145,7 @@ def _completed_burst(
         window_minutes=int(window.total_seconds() // 60),
     )
     claim_id = f"burst#{hit.detection.id}#{alert_state.digest(verdict.burst_key)}"
-    return describe(event, hit.detection, verdict, clients.iam, claim_id=claim_id, burst=burst)
+    return describe(event, hit.detection, verdict, claim_id=claim_id, burst=burst)
 
 
 def send_once(
@@ -172,6 +170,9 @@ def send_once(
         window_until=window_until,
         event_time=finding.time if window_until else None,
     )
+    if claimed.owner is None and (claimed.imported or not destination.security_hub):
+        return False  # a duplicate: nothing is read or sent
+    finding = with_hr_identity(finding, clients.iam)  # read only by the invocation that sends
     if claimed.owner is not None:
         try:
             notifications.publish(
@@ -228,13 +229,13 @@ def describe(
     event: CloudTrailEvent,
     detection: Detection,
     verdict: Verdict,
-    iam: Any,
     *,
     also: list[str] | None = None,
     claim_id: str | None = None,
     burst: Burst | None = None,
 ) -> Finding:
-    """The finding for `event` under `detection`, with the target user's HR identity when it is a managed user."""
+    """The finding for `event` under `detection` (the target user by name only: `with_hr_identity` reads the rest,
+    once the alert is claimed)."""
     detail, who = event.detail, event.detail.userIdentity
     issuer = who.sessionContext.sessionIssuer if who.sessionContext else None
     why = verdict.why
@@ -261,7 +262,7 @@ def describe(
             session_issuer=shown(issuer.arn, 2048) if issuer else None,
             invoked_by=shown(who.invokedBy),
         ),
-        target=_target(event, iam),
+        target=TargetUser(user_name=name) if (name := _target_name(event)) else None,
         source_ip=shown(detail.sourceIPAddress),
         user_agent=shown(detail.userAgent[:200]) if detail.userAgent else None,
         region=region,
@@ -286,16 +287,17 @@ def _target_name(event: CloudTrailEvent) -> str | None:
     return None
 
 
-def _target(event: CloudTrailEvent, iam: Any) -> TargetUser | None:
-    name = _target_name(event)
-    if name is None:
-        return None
+def with_hr_identity(finding: Finding, iam: Any) -> Finding:
+    """The finding with its target user's ARN and, when Turnstile manages the user, HR identity (from its tags)."""
+    if finding.target is None or finding.target.arn is not None:
+        return finding
+    name = finding.target.user_name
     user = find_user(iam, name)
     if user is None:
-        return TargetUser(user_name=name)
+        return finding
     tags = {t["Key"]: t["Value"] for t in user.get("Tags", [])}
     managed = tags.get(MANAGED_TAG) == "true"
-    return TargetUser(
+    target = TargetUser(
         user_name=name,
         arn=shown(user.get("Arn"), 2048),
         managed=managed,
@@ -303,3 +305,4 @@ def _target(event: CloudTrailEvent, iam: Any) -> TargetUser | None:
         department=shown(tags.get("turnstile:department")) if managed else None,
         team=shown(tags.get("turnstile:team")) if managed else None,
     )
+    return finding.model_copy(update={"target": target})

@@ -95,7 +95,7 @@ def on_password_policy_changed(
         f"{detail.eventName}: the account password policy was changed outside Turnstile",
         facts={"reverted": shown or "nothing (already back to the configured policy)"},
     )
-    finding = alerts.describe(event, PASSWORD_POLICY_CHANGED, verdict, iam)
+    finding = alerts.describe(event, PASSWORD_POLICY_CHANGED, verdict)
     alerting = env.alerting
     destination = alerts.Destination(
         env.table_name, env.topic_arn, sns.meta.region_name, security_hub=bool(alerting and alerting.security_hub)
