@@ -156,9 +156,12 @@ def test_a_root_access_key_is_critical(actors: Actors) -> None:
     found = alerts_for(actors, lambda: root.create_access_key())
     assert found and found[0]["detection"] == "root-access-key-created" and found[0]["severity"] == "CRITICAL"
     assert "root-activity" in found[0]["also"]
-    # near miss: root making a key for a user is a backdoor key by root, not a root key
+    # near misses: root making a key for a user is a backdoor key by root, not a root key; a user (named like
+    # root) making its own key, no user name given, is nothing
     [other] = alerts_for(actors, lambda: root.create_access_key(UserName="carol"))
     assert other["detection"] == "backdoor-access-key" and "root-access-key-created" not in other["also"]
+    rootish = user_with_key(actors.deployed, "root-account", "arn:aws:iam::aws:policy/IAMFullAccess")
+    assert alerts_for(actors, lambda: rootish.client("iam").create_access_key()) == []
 
 
 # --- keys, users, passwords made for others ------------------------------------------------------------------
@@ -257,6 +260,9 @@ def test_policies_on_users_alert_and_group_policies_are_only_a_change(actors: Ac
     assert group["detection"] == "iam-policy-change" and group["severity"] == "LOW" and group["also"] == []
     [detach] = alerts_for(actors, lambda: admin.detach_user_policy(UserName="carol", PolicyArn=READ_ONLY))
     assert detach["detection"] == "iam-policy-change"
+    # near misses of iam-policy-change: another IAM change (a group made, a user added to it)
+    assert alerts_for(actors, lambda: admin.create_group(GroupName="readers")) == []
+    assert alerts_for(actors, lambda: admin.add_user_to_group(GroupName="readers", UserName="carol")) == []
     denied = actors.client("intern", "iam")
     assert "policy-on-user" not in detections(
         alerts_for(actors, failing(lambda: denied.attach_user_policy(UserName="carol", PolicyArn=READ_ONLY)))
@@ -410,6 +416,9 @@ def test_cloudtrail_stopped_or_narrowed_alerts(actors: Actors) -> None:
         assert narrowed["detection"] == "cloudtrail-logging-stopped" and narrowed["severity"] == "HIGH"
     [changed] = alerts_for(actors, lambda: trail.update_trail(Name="org-trail", IsMultiRegionTrail=False))
     assert changed["detection"] == "cloudtrail-changed"
+    # near misses of cloudtrail-changed: a failed update; starting logging (another event name)
+    assert alerts_for(actors, failing(lambda: trail.update_trail(Name="no-such-trail", IsMultiRegionTrail=True))) == []
+    assert alerts_for(actors, lambda: trail.start_logging(Name="org-trail")) == []
     [stopped] = alerts_for(actors, lambda: trail.stop_logging(Name="org-trail"))
     assert stopped["detection"] == "cloudtrail-logging-stopped" and stopped["control"] == "CloudWatch.5 (CIS 3.5, 4.5)"
     [deleted] = alerts_for(actors, lambda: trail.delete_trail(Name="org-trail"))
