@@ -80,7 +80,7 @@ class Run:
 
 def populate(cloud: LocalCloud, users: int, key_arn: str) -> dict[str, int]:
     """Managed users in cohorts, each cohort created `age` days before the run (the clock moves between them)."""
-    from turnstile.domain import secrets_store
+    import turnstile.domain.secrets_store as secrets_store
 
     iam, sm = cloud.client("iam"), cloud.client("secretsmanager")
     made: Counter[str] = Counter()
