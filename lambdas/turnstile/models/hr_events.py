@@ -54,3 +54,45 @@ class HireEvent(StrictEnvelope):
 
     detail_type: Literal["Employee Hired"] = Field(alias="detail-type")
     detail: HireDetail
+
+
+EmployeeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+# Recorded in the audit trail and, while a disabled user is retained, as the `turnstile:termination-reason` tag.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), PLAIN_TEXT, TAG_VALUE]
+
+
+class TerminationDetail(BaseModel):
+    """`detail` of an "Employee Terminated" event. The user is found from Turnstile's own record of the hire; a
+    `username`, if given, must be that user's."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    employee_id: EmployeeId
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # Access ends at the start of this day (UTC); absent or past: now.
+    effective_date: IsoDate | None = None
+    # For cause: now, whatever the effective date says.
+    immediate: StrictBool = False
+    reason: Reason | None = None
+
+
+class TerminationEvent(StrictEnvelope):
+    detail_type: Literal["Employee Terminated"] = Field(alias="detail-type")
+    detail: TerminationDetail
+
+
+class TransferDetail(BaseModel):
+    """`detail` of an "Employee Transferred" event: the new department (and team), checked like a hire's."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    employee_id: EmployeeId
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    department: OrgUnit
+    team: OrgUnit | None = None
+    effective_date: IsoDate | None = None
+
+
+class TransferEvent(StrictEnvelope):
+    detail_type: Literal["Employee Transferred"] = Field(alias="detail-type")
+    detail: TransferDetail
