@@ -52,7 +52,10 @@ class FunctionFactory(Construct):
         self._config = config
         self._environment = environment
         self._storage = storage
-        self._code = lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "*.egg-info"])
+        # The operator CLI (turnstile/cli) runs on laptops, not in Lambda.
+        self._code = lambda_.Code.from_asset(
+            str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "*.egg-info", "turnstile/cli"]
+        )
         self._layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "PowertoolsLayer",
