@@ -23,6 +23,7 @@ from .adapters import (
     cloudtrail,
     credential_ages,
     credential_report,
+    delete_conflicts,
     dynamodb_atomic,
     eventbridge_entries,
     eventbridge_targets,
@@ -44,6 +45,7 @@ from .adapters import (
     secret_rules,
     secret_store_threads,
     securityhub_findings,
+    service_credentials,
     sns_deliveries,
     sqs_event_sources,
     state_machine_roles,
@@ -137,6 +139,8 @@ class LocalCloud:
         login_profiles.install()
         root_access_keys.install()
         user_boundaries.install()
+        service_credentials.install()
+        delete_conflicts.install()
         mfa_codes.install()
         credential_ages.install(self.clock)
         credential_report.install(self.clock)
@@ -204,6 +208,8 @@ class LocalCloud:
             login_profiles.uninstall()
             root_access_keys.uninstall()
             user_boundaries.uninstall()
+            delete_conflicts.uninstall()
+            service_credentials.uninstall()
             eventbridge_targets.uninstall()
             state_machines.uninstall()
             cfn_resources.uninstall()

@@ -83,6 +83,8 @@ SECRET_FIELDS = {
     "privateKey",
     "secretString",
     "secretBinary",
+    "servicePassword",  # a service-specific credential's password (Create/ResetServiceSpecificCredential)
+    "serviceCredentialSecret",
 }
 
 

@@ -184,6 +184,22 @@ def _iam_access_key_last_used(call: Call, lookup: Lookup) -> list[Need]:
     return [_user(call, lookup, "iam:GetAccessKeyLastUsed", owner)]
 
 
+def _iam_update_user(call: Call, lookup: Lookup) -> list[Need]:
+    """UpdateUser is a move: "To change a user name, the requester must have appropriate permissions on both the
+    source object and the target object" (IAM API Reference, UpdateUser,
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html): iam:UpdateUser on the user's ARN and
+    on the ARN it will have (NewPath and/or NewUserName; the same user, with its tags)."""
+    source = _user(call, lookup, "iam:UpdateUser", _p(call, "UserName"))
+    new_name, new_path = _p(call, "NewUserName"), _p(call, "NewPath")
+    if not new_name and not new_path:
+        return [source]
+    user = lookup.user(call.account, str(_p(call, "UserName")))
+    name = new_name or _p(call, "UserName")
+    path = new_path or (user.arn.split(":user", 1)[1].rsplit("/", 1)[0] + "/" if user else "/")
+    target = Need("iam:UpdateUser", f"arn:aws:iam::{call.account}:user{path}{name}", source.context)
+    return [source] if target.resource == source.resource else [source, target]
+
+
 def _iam_create_user(call: Call, lookup: Lookup) -> list[Need]:
     context = request_tags(_p(call, "Tags"))
     if _p(call, "PermissionsBoundary"):
@@ -284,6 +300,7 @@ IAM: dict[str, Builder] = {
     **{op: _iam_policy(f"iam:{op}") for op in IAM_POLICY_OPERATIONS},
     **{op: _all(f"iam:{op}") for op in IAM_ACCOUNT_OPERATIONS},
     "CreateUser": _iam_create_user,
+    "UpdateUser": _iam_update_user,
     "GetAccessKeyLastUsed": _iam_access_key_last_used,
     "ChangePassword": _iam_user("iam:ChangePassword", own=True),
     "CreateVirtualMFADevice": _iam_create_virtual_mfa,

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud import LocalCloud
+from localcloud import LocalCloud, fixtures
 from localcloud.iam import catalogue
 from localcloud.iam.catalogue import Call, Entity, Secret
 from localcloud.iam.model import Principal
@@ -715,6 +715,18 @@ RESOURCES = [
     Authorizes("iam:RemoveUserFromGroup", {"GroupName": "gone"}, [("iam:RemoveUserFromGroup", f"{IAM}:group/gone")]),
     # An existing user with its path; a missing one without; a new one with the path asked for.
     Authorizes("iam:GetUser", {"UserName": "jane"}, [("iam:GetUser", JANE.arn)]),
+    # A rename or move is authorized on the user's ARN and on the one it will have; a no-op only on the first.
+    Authorizes(
+        "iam:UpdateUser",
+        {"UserName": "jane", "NewUserName": "janet"},
+        [("iam:UpdateUser", JANE.arn), ("iam:UpdateUser", f"{IAM}:user/turnstile/janet")],
+    ),
+    Authorizes(
+        "iam:UpdateUser",
+        {"UserName": "jane", "NewPath": "/former/"},
+        [("iam:UpdateUser", JANE.arn), ("iam:UpdateUser", f"{IAM}:user/former/jane")],
+    ),
+    Authorizes("iam:UpdateUser", {"UserName": "jane", "NewPath": "/turnstile/"}, [("iam:UpdateUser", JANE.arn)]),
     Authorizes("iam:GetUser", {"UserName": "ghost"}, [("iam:GetUser", f"{IAM}:user/ghost")]),
     Authorizes("iam:GetUser", {}, [("iam:GetUser", JANE.arn)], CONSOLE_JANE),
     Authorizes(
@@ -838,3 +850,165 @@ def test_the_catalogue_covers_what_turnstile_calls() -> None:
     """
     made = {f"iam:{op}" for op in iam.split()} | set(others.split())
     assert made - catalogue.known_operations() == set()
+
+
+# an offboarding teardown: each IAM call it makes, authorized on the user (or its group, its MFA device) --------
+def _everything(cloud: LocalCloud) -> fixtures.EverythingUser:
+    return fixtures.user_with_everything(cloud, "leaver", path="/staff/", groups=["devs"], tags={"team": "a"})
+
+
+def _bare(cloud: LocalCloud, made: fixtures.EverythingUser) -> None:
+    """Everything removed but the boundary (as root), so that DeleteUser can succeed."""
+    iam = cloud.client("iam")
+    u = made.user_name
+    iam.delete_login_profile(UserName=u)
+    for key in made.access_key_ids:
+        iam.delete_access_key(UserName=u, AccessKeyId=key)
+    iam.delete_signing_certificate(UserName=u, CertificateId=made.signing_certificate_id)
+    iam.delete_ssh_public_key(UserName=u, SSHPublicKeyId=made.ssh_public_key_id)
+    iam.delete_service_specific_credential(UserName=u, ServiceSpecificCredentialId=made.service_specific_credential_id)
+    iam.deactivate_mfa_device(UserName=u, SerialNumber=made.mfa_serial)
+    iam.delete_user_policy(UserName=u, PolicyName=made.inline_policy_name)
+    iam.detach_user_policy(UserName=u, PolicyArn=made.managed_policy_arn)
+    for group in made.groups:
+        iam.remove_user_from_group(GroupName=group, UserName=u)
+
+
+def _deactivated(cloud: LocalCloud, made: fixtures.EverythingUser) -> None:
+    cloud.client("iam").deactivate_mfa_device(UserName=made.user_name, SerialNumber=made.mfa_serial)
+
+
+@dataclass(frozen=True)
+class Teardown:
+    operation: str
+    call: Callable[[Any, fixtures.EverythingUser], Any]
+    on: str = "user"  # the resource type it is authorized on: user, group or mfa
+    prepare: Callable[[LocalCloud, fixtures.EverythingUser], None] | None = None
+
+
+U = "leaver"
+TEARDOWN = [
+    Teardown("ListSigningCertificates", lambda iam, m: iam.list_signing_certificates(UserName=U)),
+    Teardown(
+        "UploadSigningCertificate",
+        lambda iam, m: iam.upload_signing_certificate(
+            UserName=U, CertificateBody=fixtures.self_signed_certificate("second")
+        ),
+    ),
+    Teardown(
+        "UpdateSigningCertificate",
+        lambda iam, m: iam.update_signing_certificate(
+            UserName=U, CertificateId=m.signing_certificate_id, Status="Inactive"
+        ),
+    ),
+    Teardown(
+        "DeleteSigningCertificate",
+        lambda iam, m: iam.delete_signing_certificate(UserName=U, CertificateId=m.signing_certificate_id),
+    ),
+    Teardown("ListSSHPublicKeys", lambda iam, m: iam.list_ssh_public_keys(UserName=U)),
+    Teardown(
+        "UploadSSHPublicKey",
+        lambda iam, m: iam.upload_ssh_public_key(UserName=U, SSHPublicKeyBody=fixtures.ssh_rsa_public_key("second")),
+    ),
+    Teardown(
+        "UpdateSSHPublicKey",
+        lambda iam, m: iam.update_ssh_public_key(UserName=U, SSHPublicKeyId=m.ssh_public_key_id, Status="Inactive"),
+    ),
+    Teardown(
+        "DeleteSSHPublicKey", lambda iam, m: iam.delete_ssh_public_key(UserName=U, SSHPublicKeyId=m.ssh_public_key_id)
+    ),
+    Teardown("ListServiceSpecificCredentials", lambda iam, m: iam.list_service_specific_credentials(UserName=U)),
+    Teardown(
+        "CreateServiceSpecificCredential",
+        lambda iam, m: iam.create_service_specific_credential(UserName=U, ServiceName="codecommit.amazonaws.com"),
+    ),
+    Teardown(
+        "UpdateServiceSpecificCredential",
+        lambda iam, m: iam.update_service_specific_credential(
+            UserName=U, ServiceSpecificCredentialId=m.service_specific_credential_id, Status="Inactive"
+        ),
+    ),
+    Teardown(
+        "DeleteServiceSpecificCredential",
+        lambda iam, m: iam.delete_service_specific_credential(
+            UserName=U, ServiceSpecificCredentialId=m.service_specific_credential_id
+        ),
+    ),
+    Teardown("ListMFADevices", lambda iam, m: iam.list_mfa_devices(UserName=U)),
+    Teardown("DeactivateMFADevice", lambda iam, m: iam.deactivate_mfa_device(UserName=U, SerialNumber=m.mfa_serial)),
+    Teardown(
+        "DeleteVirtualMFADevice",
+        lambda iam, m: iam.delete_virtual_mfa_device(SerialNumber=m.mfa_serial),
+        on="mfa",
+        prepare=_deactivated,
+    ),
+    Teardown("ListGroupsForUser", lambda iam, m: iam.list_groups_for_user(UserName=U)),
+    Teardown(
+        "RemoveUserFromGroup", lambda iam, m: iam.remove_user_from_group(GroupName="devs", UserName=U), on="group"
+    ),
+    Teardown("ListAttachedUserPolicies", lambda iam, m: iam.list_attached_user_policies(UserName=U)),
+    Teardown("DetachUserPolicy", lambda iam, m: iam.detach_user_policy(UserName=U, PolicyArn=m.managed_policy_arn)),
+    Teardown("ListUserPolicies", lambda iam, m: iam.list_user_policies(UserName=U)),
+    Teardown("DeleteUserPolicy", lambda iam, m: iam.delete_user_policy(UserName=U, PolicyName=m.inline_policy_name)),
+    Teardown("DeleteUserPermissionsBoundary", lambda iam, m: iam.delete_user_permissions_boundary(UserName=U)),
+    Teardown("ListAccessKeys", lambda iam, m: iam.list_access_keys(UserName=U)),
+    Teardown(
+        "UpdateAccessKey",
+        lambda iam, m: iam.update_access_key(UserName=U, AccessKeyId=m.access_key_ids[0], Status="Inactive"),
+    ),
+    Teardown("DeleteAccessKey", lambda iam, m: iam.delete_access_key(UserName=U, AccessKeyId=m.access_key_ids[0])),
+    Teardown("GetLoginProfile", lambda iam, m: iam.get_login_profile(UserName=U)),
+    Teardown("DeleteLoginProfile", lambda iam, m: iam.delete_login_profile(UserName=U)),
+    Teardown("TagUser", lambda iam, m: iam.tag_user(UserName=U, Tags=[{"Key": "state", "Value": "leaving"}])),
+    Teardown("UntagUser", lambda iam, m: iam.untag_user(UserName=U, TagKeys=["team"])),
+    Teardown("UpdateUser", lambda iam, m: iam.update_user(UserName=U, NewPath="/staff/")),  # the same ARN
+    Teardown("DeleteUser", lambda iam, m: iam.delete_user(UserName=U), prepare=_bare),
+]
+
+
+def _resource(case: Teardown, made: fixtures.EverythingUser, elsewhere: bool) -> str:
+    if case.on == "group":
+        return f"{IAM}:group/{'other' if elsewhere else 'devs'}"
+    if case.on == "mfa":
+        return f"{IAM}:mfa/{'other' if elsewhere else 'leaver'}"
+    return f"{IAM}:user/staff/other" if elsewhere else made.user_arn
+
+
+@pytest.mark.parametrize("case", TEARDOWN, ids=[c.operation for c in TEARDOWN])
+def test_each_teardown_call_is_authorized_on_what_it_changes(cloud: LocalCloud, case: Teardown) -> None:
+    made = _everything(cloud)
+    if case.prepare is not None:
+        case.prepare(cloud, made)
+    action = f"iam:{case.operation}"
+    elsewhere = session(cloud, "elsewhere", statement("Allow", action, _resource(case, made, True))).client("iam")
+    error = refused(lambda: case.call(elsewhere, made))
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+    assert f"perform: {action} on resource: {_resource(case, made, False)} " in error["Error"]["Message"]
+    allowed = session(cloud, "allowed", statement("Allow", action, _resource(case, made, False))).client("iam")
+    case.call(allowed, made)
+
+
+def test_teardown_calls_see_the_users_tags_as_resource_tags(cloud: LocalCloud) -> None:
+    made = _everything(cloud)
+    for key in ("iam:ResourceTag/team", "aws:ResourceTag/team"):
+        grant = statement("Allow", "iam:ListAccessKeys", f"{IAM}:user/*")
+        grant["Condition"] = {"StringEquals": {key: "a"}}
+        iam = session(cloud, f"by-{key.split(':')[0]}-tag", grant).client("iam")
+        assert len(iam.list_access_keys(UserName=made.user_name)["AccessKeyMetadata"]) == 2
+        cloud.client("iam").create_user(UserName=f"untagged-{key.split(':')[0]}")
+        error = refused(lambda: iam.list_access_keys(UserName=f"untagged-{key.split(':')[0]}"))  # noqa: B023
+        assert error["Error"]["Code"] == "AccessDenied"
+
+
+def test_renaming_a_user_needs_update_user_on_both_its_arns(cloud: LocalCloud) -> None:
+    made = _everything(cloud)
+    moved = f"{IAM}:user/former/leaver"
+    old_only = session(cloud, "old-only", statement("Allow", "iam:UpdateUser", made.user_arn)).client("iam")
+    error = refused(lambda: old_only.update_user(UserName="leaver", NewPath="/former/"))
+    assert f"perform: iam:UpdateUser on resource: {moved} " in error["Error"]["Message"]
+    new_only = session(cloud, "new-only", statement("Allow", "iam:UpdateUser", moved)).client("iam")
+    error = refused(lambda: new_only.update_user(UserName="leaver", NewPath="/former/"))
+    assert f"perform: iam:UpdateUser on resource: {made.user_arn} " in error["Error"]["Message"]
+    both = session(cloud, "both", statement("Allow", "iam:UpdateUser", [made.user_arn, moved])).client("iam")
+    both.update_user(UserName="leaver", NewPath="/former/")
+    assert cloud.client("iam").get_user(UserName="leaver")["User"]["Arn"] == moved

@@ -3,6 +3,7 @@ can be revised or dropped), and with the adapter the emulated account behaves as
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import io
@@ -11,7 +12,7 @@ import math
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -21,7 +22,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
 
-from localcloud import DeploymentFailed, LocalCloud
+from localcloud import DeploymentFailed, LocalCloud, fixtures
 from localcloud.adapters import clock, public_parameters
 from localcloud.adapters.cfn_resources import ADAPTED_TYPES, _original_archive_create
 from localcloud.deploy import deploy
@@ -898,3 +899,254 @@ def test_adapter_security_hub_refuses_what_asff_does_not_allow(cloud: LocalCloud
     assert {f["Id"] for f in answer["FailedFindings"]} == {f["Id"] for f in broken}
     assert all(f["ErrorCode"] == "InvalidInput" for f in answer["FailedFindings"])
     assert [f["Id"] for f in hub.get_findings()["Findings"]] == ["turnstile/event#1"]
+
+
+# DeleteUser conflicts and service-specific credentials ---------------------------------------------------------
+def _virtual_mfa(iam: Any, user: str) -> None:
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode())
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+
+
+def _drop_mfa(iam: Any, user: str) -> None:
+    [device] = iam.list_mfa_devices(UserName=user)["MFADevices"]
+    iam.deactivate_mfa_device(UserName=user, SerialNumber=device["SerialNumber"])
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+
+
+def _group(iam: Any, user: str) -> None:
+    iam.create_group(GroupName="staff")
+    iam.add_user_to_group(GroupName="staff", UserName=user)
+
+
+def _managed(iam: Any, user: str) -> None:
+    arn = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(POLICY))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName=user, PolicyArn=arn)
+
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """One kind of thing DeleteUser refuses to delete a user with: how to add it, remove it, and IAM's message."""
+
+    kind: str
+    add: Callable[[Any, str], Any]
+    remove: Callable[[Any, str], Any]
+    message: str
+
+
+def _certificate(iam: Any, user: str) -> Any:
+    return iam.upload_signing_certificate(UserName=user, CertificateBody=fixtures.self_signed_certificate(user))
+
+
+ATTACHMENTS = [
+    Attachment(
+        "password",
+        lambda iam, u: iam.create_login_profile(UserName=u, Password="Correct-Horse-9"),
+        lambda iam, u: iam.delete_login_profile(UserName=u),
+        "must delete login profile first.",
+    ),
+    Attachment(
+        "access key",
+        lambda iam, u: iam.create_access_key(UserName=u),
+        lambda iam, u: iam.delete_access_key(
+            UserName=u, AccessKeyId=iam.list_access_keys(UserName=u)["AccessKeyMetadata"][0]["AccessKeyId"]
+        ),
+        "must delete access keys first.",
+    ),
+    Attachment(
+        "signing certificate",
+        _certificate,
+        lambda iam, u: iam.delete_signing_certificate(
+            UserName=u, CertificateId=iam.list_signing_certificates(UserName=u)["Certificates"][0]["CertificateId"]
+        ),
+        "must delete certificates first.",
+    ),
+    Attachment(
+        "SSH public key",
+        lambda iam, u: iam.upload_ssh_public_key(UserName=u, SSHPublicKeyBody=fixtures.ssh_rsa_public_key(u)),
+        lambda iam, u: iam.delete_ssh_public_key(
+            UserName=u, SSHPublicKeyId=iam.list_ssh_public_keys(UserName=u)["SSHPublicKeys"][0]["SSHPublicKeyId"]
+        ),
+        "must remove referenced objects first.",
+    ),
+    Attachment(
+        "service-specific credential",
+        lambda iam, u: iam.create_service_specific_credential(UserName=u, ServiceName="codecommit.amazonaws.com"),
+        lambda iam, u: iam.delete_service_specific_credential(
+            UserName=u,
+            ServiceSpecificCredentialId=iam.list_service_specific_credentials(UserName=u)["ServiceSpecificCredentials"][
+                0
+            ]["ServiceSpecificCredentialId"],
+        ),
+        "must remove referenced objects first.",
+    ),
+    Attachment("MFA device", _virtual_mfa, _drop_mfa, "must delete MFA device first."),
+    Attachment(
+        "inline policy",
+        lambda iam, u: iam.put_user_policy(UserName=u, PolicyName="inline", PolicyDocument=json.dumps(POLICY)),
+        lambda iam, u: iam.delete_user_policy(UserName=u, PolicyName="inline"),
+        "must delete policies first.",
+    ),
+    Attachment(
+        "managed policy",
+        _managed,
+        lambda iam, u: iam.detach_user_policy(UserName=u, PolicyArn="arn:aws:iam::123456789012:policy/p"),
+        "must detach all policies first.",
+    ),
+    Attachment(
+        "group membership",
+        _group,
+        lambda iam, u: iam.remove_user_from_group(GroupName="staff", UserName=u),
+        "must remove users from group first.",
+    ),
+]
+# moto already refuses a user with policies; it has no service-specific credentials at all (below).
+MOTO_DELETES = [
+    a for a in ATTACHMENTS if a.kind not in {"inline policy", "managed policy", "service-specific credential"}
+]
+
+
+@pytest.mark.parametrize("attachment", MOTO_DELETES, ids=[a.kind for a in MOTO_DELETES])
+def test_gap_moto_deletes_a_user_that_still_has(raw_moto: None, attachment: Attachment) -> None:
+    iam = client("iam")
+    iam.create_user(UserName="leaver")
+    attachment.add(iam, "leaver")
+    iam.delete_user(UserName="leaver")
+    assert iam.list_users()["Users"] == []
+
+
+@pytest.mark.parametrize("attachment", ATTACHMENTS, ids=[a.kind for a in ATTACHMENTS])
+def test_adapter_delete_user_is_refused_while_the_user_still_has(cloud: LocalCloud, attachment: Attachment) -> None:
+    iam = cloud.client("iam")
+    iam.create_user(UserName="leaver")
+    attachment.add(iam, "leaver")
+    with pytest.raises(ClientError) as caught:
+        iam.delete_user(UserName="leaver")
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("DeleteConflict", 409)
+    assert error["Error"]["Message"] == f"Cannot delete entity, {attachment.message}"
+    attachment.remove(iam, "leaver")
+    iam.delete_user(UserName="leaver")
+    assert iam.list_users()["Users"] == []
+
+
+def test_adapter_a_permissions_boundary_does_not_block_delete_user(cloud: LocalCloud) -> None:
+    iam = cloud.client("iam")
+    boundary = iam.create_policy(PolicyName="boundary", PolicyDocument=json.dumps(POLICY))["Policy"]["Arn"]
+    iam.create_user(UserName="bounded", PermissionsBoundary=boundary)
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="bounded")  # created, never enabled: nobody's device
+    iam.delete_user(UserName="bounded")
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.delete_user(UserName="bounded")
+
+
+def test_adapter_a_user_with_everything_is_deleted_only_after_iams_teardown(cloud: LocalCloud) -> None:
+    made = fixtures.user_with_everything(cloud, "leaver", path="/staff/", groups=["devs", "ops"])
+    iam = cloud.client("iam")
+    names = {f.name for f in dataclasses.fields(made)}
+    assert "password" not in str(names).lower() and made.service_specific_credential_id.startswith("ACCA")
+    assert made.user_arn == "arn:aws:iam::123456789012:user/staff/leaver" and len(set(made.access_key_ids)) == 2
+    held = iam.list_service_specific_credentials(UserName="leaver")["ServiceSpecificCredentials"]
+    assert [c["ServiceSpecificCredentialId"] for c in held] == [made.service_specific_credential_id]
+    assert iam.get_user(UserName="leaver")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+        made.boundary_arn
+    )
+    assert fixtures.user_with_everything(cloud, "leaver", groups=["devs", "ops"]) == made  # completing changes nothing
+
+    steps = [
+        lambda: iam.delete_login_profile(UserName="leaver"),
+        *[lambda k=k: iam.delete_access_key(UserName="leaver", AccessKeyId=k) for k in made.access_key_ids],
+        lambda: iam.delete_signing_certificate(UserName="leaver", CertificateId=made.signing_certificate_id),
+        lambda: iam.delete_ssh_public_key(UserName="leaver", SSHPublicKeyId=made.ssh_public_key_id),
+        lambda: iam.delete_service_specific_credential(
+            UserName="leaver", ServiceSpecificCredentialId=made.service_specific_credential_id
+        ),
+        lambda: iam.deactivate_mfa_device(UserName="leaver", SerialNumber=made.mfa_serial),
+        lambda: iam.delete_virtual_mfa_device(SerialNumber=made.mfa_serial),
+        lambda: iam.delete_user_policy(UserName="leaver", PolicyName=made.inline_policy_name),
+        lambda: iam.detach_user_policy(UserName="leaver", PolicyArn=made.managed_policy_arn),
+        *[lambda g=g: iam.remove_user_from_group(GroupName=g, UserName="leaver") for g in made.groups],
+    ]
+    for step in steps:
+        with pytest.raises(ClientError, match="DeleteConflict"):
+            iam.delete_user(UserName="leaver")
+        step()
+    iam.delete_user(UserName="leaver")  # the boundary is still set: it does not block
+    assert iam.list_users()["Users"] == []
+
+
+def test_gap_moto_has_no_service_specific_credentials(raw_moto: None) -> None:
+    iam = client("iam")
+    iam.create_user(UserName="dev")
+    with pytest.raises(NotImplementedError):
+        iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")
+
+
+def test_adapter_service_specific_credentials_as_iam_keeps_them(cloud: LocalCloud) -> None:
+    iam = cloud.client("iam")
+    iam.create_user(UserName="dev")
+    created = iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    first = created["ServiceSpecificCredential"]
+    assert first["ServiceSpecificCredentialId"].startswith("ACCA") and len(first["ServiceSpecificCredentialId"]) == 21
+    assert (first["ServiceUserName"], first["Status"], first["UserName"]) == ("dev-at-123456789012", "Active", "dev")
+    assert len(first["ServicePassword"]) >= 20
+    iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    iam.create_service_specific_credential(UserName="dev", ServiceName="cassandra.amazonaws.com")  # per service
+
+    def code(call: Callable[[], Any]) -> tuple[str, int]:
+        with pytest.raises(ClientError) as caught:
+            call()
+        return caught.value.response["Error"]["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+    third = lambda: iam.create_service_specific_credential(UserName="dev", ServiceName="codecommit.amazonaws.com")  # noqa: E731
+    assert code(third) == ("LimitExceeded", 409)
+    assert code(lambda: iam.create_service_specific_credential(UserName="dev", ServiceName="s3.amazonaws.com")) == (
+        "NoSuchEntity",
+        404,
+    )
+    assert code(
+        lambda: iam.create_service_specific_credential(UserName="nobody", ServiceName="codecommit.amazonaws.com")
+    ) == ("NoSuchEntity", 404)
+    missing = "ACCA" + "X" * 17
+    assert code(
+        lambda: iam.delete_service_specific_credential(UserName="dev", ServiceSpecificCredentialId=missing)
+    ) == (
+        "NoSuchEntity",
+        404,
+    )
+
+    listed = iam.list_service_specific_credentials(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    assert len(listed["ServiceSpecificCredentials"]) == 2
+    assert all("ServicePassword" not in c for c in listed["ServiceSpecificCredentials"])
+    assert len(iam.list_service_specific_credentials(UserName="dev")["ServiceSpecificCredentials"]) == 3
+
+    credential_id = first["ServiceSpecificCredentialId"]
+    iam.update_service_specific_credential(UserName="dev", ServiceSpecificCredentialId=credential_id, Status="Inactive")
+    reset = iam.reset_service_specific_credential(UserName="dev", ServiceSpecificCredentialId=credential_id)
+    assert reset["ServiceSpecificCredential"]["Status"] == "Inactive"
+    assert reset["ServiceSpecificCredential"]["ServicePassword"] != first["ServicePassword"]
+    iam.update_user(UserName="dev", NewUserName="developer")  # a rename keeps them
+    [kept] = [
+        c
+        for c in iam.list_service_specific_credentials(UserName="developer")["ServiceSpecificCredentials"]
+        if c["ServiceSpecificCredentialId"] == credential_id
+    ]
+    assert (kept["UserName"], kept["Status"]) == ("developer", "Inactive")
+    iam.delete_service_specific_credential(UserName="developer", ServiceSpecificCredentialId=credential_id)
+    assert len(iam.list_service_specific_credentials(UserName="developer")["ServiceSpecificCredentials"]) == 2
+
+    cloud.settle()
+    recorded = json.dumps(cloud.cloudtrail.emitted)
+    assert "CreateServiceSpecificCredential" in recorded and "ResetServiceSpecificCredential" in recorded
+    assert first["ServicePassword"] not in recorded
+    assert reset["ServiceSpecificCredential"]["ServicePassword"] not in recorded
+    assert "servicePassword" not in recorded
