@@ -43,6 +43,7 @@ $(STAMP): requirements.lock package.json package-lock.json
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@# Make the repo (stacks/, localcloud/) and the Lambda package (lambdas/turnstile) importable in the venv.
 	$(PY) -c "import sysconfig, pathlib; (pathlib.Path(sysconfig.get_paths()['purelib']) / 'turnstile-dev.pth').write_text('$(CURDIR)\n$(CURDIR)/lambdas\n')"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the `turnstile` CLI
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-*
 	touch $@
