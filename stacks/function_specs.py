@@ -27,6 +27,8 @@ class Target(enum.StrEnum):
     USER_SECRETS = "Turnstile's secrets (turnstile/users/*)"
     ROTATION_EXECUTIONS = "executions of the key-rotation state machine"
     MANAGED_POLICIES = "managed policies (the account's and AWS's)"
+    ANY_GROUP = "any group (leaving a group only: a leaver may have been put in any by hand)"
+    ONBOARDING_EXECUTIONS = "executions of the onboarding state machine"
     SECURITY_HUB_PRODUCT = "the account's own Security Hub product (custom findings)"
     NO_RESOURCE_TYPE = "* (actions without a resource type)"
 
@@ -38,6 +40,7 @@ class When(enum.StrEnum):
     CREATING_MANAGED = "the request tags the user turnstile:managed=true and sets a Turnstile boundary"
     NEW_USER = "the user has no turnstile:employee-id tag yet (tags only at creation)"
     TURNSTILE_BOUNDARY = "the boundary set is one of Turnstile's"
+    TERMINATION_TAGS = "the user is tagged managed, and only the termination's tags are set"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class FunctionSpec:
     invoked_async: bool = False  # invoked by EventBridge: its own failures go to an on-failure queue (SendMessage)
     rotation: bool = False  # gets the rotation settings and the user path in its environment
     alerting: bool = False  # gets the alerting settings and Turnstile's roles with their watched IAM actions
+    offboarding: bool = False  # gets the offboarding settings (retention, secrets' recovery window)
     timeout_seconds: int = 30
 
 
@@ -98,6 +102,38 @@ QUEUE_CONSUMER = (
     "sqs:GetQueueUrl",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
+)
+
+# A leaver's teardown: every list IAM's DeleteUser cares about, and the removals, in the order the domain runs them.
+TEARDOWN_READS = (
+    "iam:ListSigningCertificates",
+    "iam:ListSSHPublicKeys",
+    "iam:ListServiceSpecificCredentials",
+    "iam:ListMFADevices",
+    "iam:ListGroupsForUser",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListUserPolicies",
+    "iam:ListAccessKeys",
+    "iam:GetLoginProfile",
+)
+TEARDOWN_WRITES = (
+    "iam:DeleteSigningCertificate",
+    "iam:DeleteSSHPublicKey",
+    "iam:DeleteServiceSpecificCredential",
+    "iam:DeactivateMFADevice",
+    "iam:DetachUserPolicy",
+    "iam:DeleteUserPolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteAccessKey",
+    "iam:DeleteLoginProfile",
+    "iam:DeleteUser",
+)
+TEARDOWN_GRANTS = (
+    Grant(("iam:GetUser",), Target.ANY_USER),
+    Grant(TEARDOWN_READS, Target.MANAGED_USERS),
+    Grant(TEARDOWN_WRITES, Target.MANAGED_USERS, When.MANAGED),
+    Grant(("iam:DeleteVirtualMFADevice",), Target.VIRTUAL_MFA_DEVICES),
+    Grant(("iam:RemoveUserFromGroup",), Target.ANY_GROUP),
 )
 
 FUNCTIONS: dict[str, FunctionSpec] = {
@@ -289,6 +325,57 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             Grant(("securityhub:BatchImportFindings",), Target.SECURITY_HUB_PRODUCT),
         ),
     ),
+    # --- offboarding workflow (statemachines/offboarding.asl.json) ---------------------------------------------
+    "ValidateTermination": FunctionSpec(
+        "Validate an Employee Terminated event and resolve it to Turnstile's user for the employee",
+        directory=True,
+        table=("dynamodb:GetItem",),
+        grants=(Grant(READ_USER, Target.ANY_USER),),
+    ),
+    "ClaimTermination": FunctionSpec(
+        "One execution per hire's termination (idempotency)", table=("dynamodb:GetItem", "dynamodb:PutItem")
+    ),
+    "RevokeAccess": FunctionSpec(
+        "End access now: stop a running onboarding, remove the password, deactivate keys, leave every group",
+        grants=(
+            Grant(("iam:GetUser",), Target.ANY_USER),
+            Grant(("iam:GetLoginProfile", "iam:ListAccessKeys", "iam:ListGroupsForUser"), Target.MANAGED_USERS),
+            Grant(("iam:DeleteLoginProfile", "iam:UpdateAccessKey"), Target.MANAGED_USERS, When.MANAGED),
+            Grant(("iam:RemoveUserFromGroup",), Target.ANY_GROUP),
+            Grant(("states:DescribeExecution", "states:StopExecution"), Target.ONBOARDING_EXECUTIONS),
+        ),
+    ),
+    "RemoveUser": FunctionSpec(
+        "Tear the user down in IAM's order and delete it (or keep it disabled, tagged, for the retention)",
+        table=("dynamodb:PutItem",),
+        offboarding=True,
+        grants=(*TEARDOWN_GRANTS, Grant(("iam:TagUser",), Target.MANAGED_USERS, When.TERMINATION_TAGS)),
+    ),
+    "FinishOffboarding": FunctionSpec(
+        "Schedule the user's secrets for deletion, forget its pending enrolment, mark the hire offboarded, notify",
+        table=("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        offboarding=True,
+        grants=(Grant(("secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"), Target.USER_SECRETS),),
+    ),
+    "RecordOffboardingFailure": FunctionSpec(
+        "Audit and alert an offboarding failure with what is left; undoes nothing",
+        table=("dynamodb:PutItem", "dynamodb:UpdateItem"),
+        publishes=True,
+        grants=(
+            Grant(READ_USER, Target.ANY_USER),
+            Grant(READ_WHAT_IS_LEFT, Target.MANAGED_USERS),
+            Grant(("secretsmanager:DescribeSecret",), Target.USER_SECRETS),
+        ),
+    ),
+    "SweepRetainedUsers": FunctionSpec(
+        "Daily: delete the leavers kept disabled whose retention has ended",
+        invoked_async=True,
+        table=("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"),
+        publishes=True,
+        timeout_seconds=300,
+        grants=(*TEARDOWN_GRANTS, Grant(("iam:ListUserTags",), Target.ANY_USER)),
+    ),
     # --- key rotation workflow (statemachines/key_rotation.asl.json) --------------------------------------------
     "BeginRotationRun": FunctionSpec(
         "Start a key-rotation run, or exit as a duplicate of one in progress",
@@ -375,6 +462,15 @@ ONBOARDING_STEPS = (
     "RecordFailure",
 )
 
+
+OFFBOARDING_STEPS = (
+    "ValidateTermination",
+    "ClaimTermination",
+    "RevokeAccess",
+    "RemoveUser",
+    "FinishOffboarding",
+    "RecordOffboardingFailure",
+)
 
 KEY_ROTATION_STEPS = ("BeginRotationRun", "PlanKeyRotation", "RotateUserKeys", "FinishRotationRun")
 

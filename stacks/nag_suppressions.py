@@ -108,6 +108,20 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
         },
         {
             "id": "AwsSolutions-IAM5",
+            "reason": "A leaver leaves every group (RevokeAccess, RemoveUser, SweepRetainedUsers: RemoveUserFromGroup "
+            "only): a person may have put the user in any group by hand, and IAM refuses DeleteUser while one "
+            "membership is left. IAM authorizes RemoveUserFromGroup on the group, so no condition can name the user; "
+            "the functions reach only users Turnstile resolved as its own for the terminated employee.",
+            "appliesTo": [resource(r"arn:{partition}:iam::{account}:group/\*")],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "RevokeAccess stops the onboarding of a terminated employee that is still running (waiting for "
+            "MFA); execution names are only known at run time, the state machine is named.",
+            "appliesTo": [resource(r"arn:{partition}:states:{region}:{account}:execution:turnstile-onboarding:\*")],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
             "reason": "RaiseAlert reads (GetPolicy, GetPolicyVersion only) whichever managed policy a CloudTrail "
             "event says was attached or made default, to tell whether it allows * on *; any policy of the account "
             "or of AWS may be the one, so no narrower ARN exists.",
@@ -127,6 +141,20 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
         {
             "id": "AwsSolutions-IAM5",
             "reason": "Invoke is granted on exactly Turnstile's step functions; ':*' "
+            "covers their versions and aliases only.",
+            "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}],
+        },
+    ],
+    "Offboarding/Role": [
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Resource '*' is required by X-Ray and by CloudWatch Logs' log "
+            "delivery actions, which have no resource-level permissions.",
+            "appliesTo": ["Resource::*"],
+        },
+        {
+            "id": "AwsSolutions-IAM5",
+            "reason": "Invoke is granted on exactly Turnstile's offboarding functions (and RecordRejection); ':*' "
             "covers their versions and aliases only.",
             "appliesTo": [{"regex": "/^Resource::<Functions[A-Za-z0-9]+\\.Arn>:\\*$/g"}],
         },
@@ -162,6 +190,12 @@ SUPPRESSIONS: dict[str, list[dict[str, object]]] = {
             "id": "AwsSolutions-SQS3",
             "reason": "This queue is itself the dead-letter queue of the detection rules and of RaiseAlert's "
             "failed invocations (alarmed: turnstile-alerts-failed).",
+        },
+    ],
+    "Offboarding/DeadLetters": [
+        {
+            "id": "AwsSolutions-SQS3",
+            "reason": "This queue is itself the dead-letter queue of the retained-leavers schedule and its sweeper.",
         },
     ],
     "Onboarding/DeadLetters": [

@@ -15,6 +15,7 @@ from .constructs.functions import FunctionFactory
 from .constructs.hr_ingestion import HrIngestion
 from .constructs.iam_events import IamEventReactions
 from .constructs.key_rotation import KeyRotationWorkflow
+from .constructs.offboarding import OffboardingWorkflow
 from .constructs.onboarding import OnboardingWorkflow
 from .constructs.storage import Storage
 from .nag_suppressions import SUPPRESSIONS
@@ -22,7 +23,14 @@ from .nag_suppressions import SUPPRESSIONS
 
 class TurnstileStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: TurnstileConfig, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, description="Turnstile: event-driven IAM user lifecycle", **kwargs)
+        # Unindented: the template stays well under CloudFormation's 1 MB limit (indented, it passed it).
+        super().__init__(
+            scope,
+            construct_id,
+            description="Turnstile: event-driven IAM user lifecycle",
+            suppress_template_indentation=True,
+            **kwargs,
+        )
         storage = Storage(self, "Storage", alert_emails=config.notifications.emails)
         directory = Directory(self, "Directory", config=config, storage=storage)
         functions = FunctionFactory(
@@ -42,11 +50,13 @@ class TurnstileStack(Stack):
         onboarding = OnboardingWorkflow(self, "Onboarding", functions=functions)
         IamEventReactions(self, "IamEvents", config=config, functions=functions)
         rotation = KeyRotationWorkflow(self, "KeyRotation", rotation=config.rotation, functions=functions)
+        offboarding = OffboardingWorkflow(self, "Offboarding", functions=functions)
         alerting = Alerting(self, "Alerting", functions=functions, topic=storage.topic)
         storage.allow_alarms()
         storage.allow_secret_readers(config.credentials.reader_principals)
         hr = HrIngestion(self, "HrIngestion", hr=config.hr)
         hr.route("EmployeeHiredRule", "Employee Hired", onboarding.state_machine)
+        hr.route("EmployeeTerminatedRule", "Employee Terminated", offboarding.state_machine)
         # (its own failures go with the reconciler's: the HR dead-letter queue holds only undelivered HR events)
         hr.record_unrouted(functions.build("RecordUnroutedEvent", on_failure=onboarding.dead_letters))
         hr.record_undeliverable(functions.build("RecordUndeliverableEvent"))
@@ -54,6 +64,7 @@ class TurnstileStack(Stack):
 
         CfnOutput(self, "HrBusName", value=hr.bus.event_bus_name)
         CfnOutput(self, "OnboardingStateMachineArn", value=onboarding.state_machine.state_machine_arn)
+        CfnOutput(self, "OffboardingStateMachineArn", value=offboarding.state_machine.state_machine_arn)
         CfnOutput(self, "KeyRotationStateMachineArn", value=rotation.state_machine.state_machine_arn)
         CfnOutput(self, "NotificationsTopicArn", value=storage.topic.topic_arn)
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -61,4 +72,19 @@ class TurnstileStack(Stack):
         CfnOutput(self, "AlertsDeadLetterQueueUrl", value=alerting.dead_letters.queue_url)
 
         for path, rules in SUPPRESSIONS.items():
-            NagSuppressions.add_resource_suppressions_by_path(self, f"/{construct_id}/{path}", rules, True)
+            # The functions' findings are all on their roles' policies: suppressing there, not on every resource
+            # of every function, keeps the suppression metadata (and the template) small.
+            if path != "Functions":
+                NagSuppressions.add_resource_suppressions_by_path(self, f"/{construct_id}/{path}", rules, True)
+                continue
+            on_roles = [r for r in rules if str(r["id"]).startswith("AwsSolutions-IAM")]
+            on_functions = [r for r in rules if r not in on_roles]
+            for name in functions.roles:
+                for target, chosen in (
+                    (f"{name}Role/DefaultPolicy/Resource", on_roles),
+                    (f"{name}/Resource", on_functions),
+                ):
+                    if chosen:
+                        NagSuppressions.add_resource_suppressions_by_path(
+                            self, f"/{construct_id}/Functions/{target}", chosen, True
+                        )

@@ -203,6 +203,16 @@ class Alerting(_Strict):
     forward_from_regions: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]] = []
 
 
+class Offboarding(_Strict):
+    """The leaver workflow (README "Leavers")."""
+
+    # 0: a terminated user is deleted at once (after its access is revoked); N: kept disabled, tagged with the
+    # termination's date and reason, and deleted by the daily sweep N days later.
+    retention_days: int = Field(0, ge=0, le=3650)
+    # The user's secrets are scheduled for deletion with this recovery window (Secrets Manager: 7-30 days).
+    secret_recovery_days: int = Field(7, ge=7, le=30)
+
+
 class Notifications(_Strict):
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
 
@@ -250,6 +260,7 @@ class TurnstileConfig(_Strict):
     rotation: Rotation = Rotation()
     notifications: Notifications = Notifications()
     alerting: Alerting = Alerting()
+    offboarding: Offboarding = Offboarding()
     lambdas: LambdaSettings = LambdaSettings()
     reserved_usernames: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = list(
         DEFAULT_RESERVED_USERNAMES

@@ -7,7 +7,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
-from .config import Alerting, Directory, PasswordPolicy, Rotation
+from .config import Alerting, Directory, Offboarding, PasswordPolicy, Rotation
 from .errors import SettingsError
 
 
@@ -36,11 +36,18 @@ class Settings(BaseModel):
     # declared to make (its own such calls raise no alert).
     alerting: Json[Alerting] | None = Field(None, alias="TURNSTILE_ALERTING")
     own_calls: Json[list[tuple[str, list[str]]]] = Field([], alias="TURNSTILE_OWN_CALLS")
+    # The leaver workflow's functions: retention and the secrets' recovery window.
+    offboarding: Json[Offboarding] | None = Field(None, alias="TURNSTILE_OFFBOARDING")
 
     def require_directory(self) -> Directory:
         if self.directory is None:
             raise SettingsError("TURNSTILE_DIRECTORY is not set for this function")
         return self.directory
+
+    def require_offboarding(self) -> Offboarding:
+        if self.offboarding is None:
+            raise SettingsError("TURNSTILE_OFFBOARDING is not set for this function")
+        return self.offboarding
 
     def require_alerting(self) -> Alerting:
         if self.alerting is None:

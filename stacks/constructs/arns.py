@@ -14,6 +14,10 @@ def any_user(stack: Stack) -> str:
     return stack.format_arn(service="iam", region="", resource="user", resource_name="*")
 
 
+def any_group(stack: Stack) -> str:
+    return stack.format_arn(service="iam", region="", resource="group", resource_name="*")
+
+
 def virtual_mfa_devices(stack: Stack) -> str:
     return stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")
 

@@ -16,11 +16,12 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from turnstile.config import TurnstileConfig
 from turnstile.domain.detections import QUIET_WHEN_TURNSTILES
+from turnstile.domain.offboarding import TERMINATION_TAGS
 
 from ..function_specs import FUNCTIONS, FunctionSpec, Target, When, handler_of, kms_actions, writes_iam
 from . import arns
 from .directory import Directory
-from .names import KEY_ROTATION_STATE_MACHINE
+from .names import KEY_ROTATION_STATE_MACHINE, ONBOARDING_STATE_MACHINE
 from .storage import Storage
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
@@ -74,6 +75,8 @@ class FunctionFactory(Construct):
             Target.USER_SECRETS: [arns.user_secrets(stack, storage.secret_prefix)],
             Target.ROTATION_EXECUTIONS: [arns.executions_of(stack, KEY_ROTATION_STATE_MACHINE)],
             Target.MANAGED_POLICIES: arns.managed_policies(stack),
+            Target.ANY_GROUP: [arns.any_group(stack)],
+            Target.ONBOARDING_EXECUTIONS: [arns.executions_of(stack, ONBOARDING_STATE_MACHINE)],
             Target.SECURITY_HUB_PRODUCT: [arns.security_hub_default_product(stack)],
             Target.NO_RESOURCE_TYPE: ["*"],
         }
@@ -91,6 +94,10 @@ class FunctionFactory(Construct):
                 "Null": {"iam:ResourceTag/turnstile:employee-id": "true"},
             },
             When.TURNSTILE_BOUNDARY: {"StringEquals": {**managed, "iam:PermissionsBoundary": directory.boundary_arns}},
+            When.TERMINATION_TAGS: {
+                "StringEquals": managed,
+                "ForAllValues:StringEquals": {"aws:TagKeys": list(TERMINATION_TAGS)},
+            },
         }
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
@@ -197,6 +204,8 @@ class FunctionFactory(Construct):
         if spec.rotation:
             environment["TURNSTILE_ROTATION"] = self._config.rotation.model_dump_json()
             environment["TURNSTILE_USER_PATH"] = self._config.user_path
+        if spec.offboarding:
+            environment["TURNSTILE_OFFBOARDING"] = self._config.offboarding.model_dump_json()
         if spec.alerting:
             environment["TURNSTILE_ALERTING"] = self._config.alerting.model_dump_json()
             # TURNSTILE_OWN_CALLS: set by finish(), once every function (and its role) has been built.

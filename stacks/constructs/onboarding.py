@@ -15,9 +15,10 @@ from ..function_specs import ONBOARDING_STEPS
 from .dead_letters import dead_letter_queue
 from .execution_ended import execution_ended_rule
 from .functions import FunctionFactory
+from .names import ONBOARDING_STATE_MACHINE
 from .workflow_definition import definition
 
-STATE_MACHINE_NAME = "turnstile-onboarding"
+STATE_MACHINE_NAME = ONBOARDING_STATE_MACHINE
 
 
 class OnboardingWorkflow(Construct):

@@ -118,7 +118,7 @@ def code_actions(name: str) -> set[str]:
 
 def fix_case(action: str) -> str:
     """IAM spells a few actions with capitals that snake_case loses."""
-    return action.replace("Mfa", "MFA").replace("ListMFADevices", "ListMFADevices")
+    return action.replace("Mfa", "MFA").replace("Ssh", "SSH")
 
 
 def test_the_reader_finds_calls_through_several_modules() -> None:

@@ -107,7 +107,7 @@ def test_what_no_workflow_handles_is_recorded(synthesized: Synthesized) -> None:
     assert unrouted["Properties"]["EventPattern"] == {
         "$or": [
             {"source": [{"anything-but": ["hr.system"]}]},
-            {"source": ["hr.system"], "detail-type": [{"anything-but": ["Employee Hired"]}]},
+            {"source": ["hr.system"], "detail-type": [{"anything-but": ["Employee Hired", "Employee Terminated"]}]},
         ]
     }
     [mapping] = resources(synthesized, "AWS::Lambda::EventSourceMapping").values()
@@ -227,6 +227,9 @@ def test_iam_writes_are_scoped_to_turnstile_users_groups_or_the_password_policy(
             assert statement["Resource"] == "*"
         elif writes == ["iam:DeleteVirtualMFADevice"]:
             assert ":mfa/*" in text
+        elif writes == ["iam:RemoveUserFromGroup"] and text.endswith(':group/*"]]}'):
+            # A leaver leaves every group (one added by hand would block DeleteUser): leaving grants nothing.
+            assert statement["Resource"]["Fn::Join"][1][-1] == ":group/*"
         elif set(writes) <= {"iam:AddUserToGroup", "iam:RemoveUserFromGroup"}:
             assert ("DirectoryGroup" in text or "DirectoryMfaHold" in text) and ":user/" not in text
         else:
@@ -284,6 +287,8 @@ def test_secrets_are_only_reachable_by_the_steps_that_write_them_or_undo_them(sy
         "RecordFailure",
         "ReconcileOnboarding",
         "RotateUserKeys",
+        "FinishOffboarding",
+        "RecordOffboardingFailure",
     }
 
 
@@ -353,6 +358,7 @@ def test_outputs_carry_no_secrets(synthesized: Synthesized) -> None:
         "TableName",
         "HrDeadLetterQueueUrl",
         "AlertsDeadLetterQueueUrl",
+        "OffboardingStateMachineArn",
     }
 
 
@@ -439,4 +445,4 @@ def test_functions_that_write_iam_have_a_bounded_concurrency(synthesized: Synthe
         reserved = function["Properties"].get("ReservedConcurrentExecutions")
         expected = config.rotation.max_concurrency if name == "RotateUserKeys" else bound
         assert reserved == (expected if writes_iam(FUNCTIONS[name]) else None), name
-    assert sum(writes_iam(spec) for spec in FUNCTIONS.values()) == 11
+    assert sum(writes_iam(spec) for spec in FUNCTIONS.values()) == 14

@@ -97,6 +97,7 @@ class ClaimStatus(enum.StrEnum):
     ROLLING_BACK = "rolling_back"
     ONBOARDED = "onboarded"
     FAILED = "failed"
+    OFFBOARDED = "offboarded"  # the leaver workflow removed the user: a re-hire onboards again
 
 
 class ClaimItem(BaseModel):

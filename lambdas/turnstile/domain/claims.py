@@ -61,12 +61,15 @@ def claim_hire(dynamodb: Any, table_name: str, *, hire: Hire, execution_id: str)
         response = dynamodb.put_item(
             TableName=table_name,
             Item=table.to_item(table.claim_key(hire.employee_id), item.model_dump(mode="json")),
-            ConditionExpression="attribute_not_exists(pk) OR (execution_id = :me AND #s = :active) OR #s = :failed",
+            ConditionExpression=(
+                "attribute_not_exists(pk) OR (execution_id = :me AND #s = :active) OR #s IN (:failed, :offboarded)"
+            ),
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
                 ":me": {"S": execution_id},
                 ":active": {"S": IN_PROGRESS},
                 ":failed": {"S": FAILED},
+                ":offboarded": {"S": ClaimStatus.OFFBOARDED.value},
             },
             ReturnValues="ALL_OLD",
         )
@@ -124,6 +127,29 @@ def mark_failed(
         FAILED,
         {"failure": failure[:1000], "left": left},
     )
+
+
+def mark_offboarded(dynamodb: Any, table_name: str, *, employee_id: str, hire_execution: str) -> bool:
+    """The leaver workflow removed this hire's user (whatever state its onboarding ended in): a re-hire of the
+    employee may claim again. False if the claim is another hire's by now."""
+    try:
+        dynamodb.update_item(
+            TableName=table_name,
+            Key=table.claim_key(employee_id),
+            UpdateExpression="SET #status = :offboarded, updated_at = :now",
+            ConditionExpression="execution_id = :hire",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":offboarded": {"S": ClaimStatus.OFFBOARDED.value},
+                ":now": {"S": _now()},
+                ":hire": {"S": hire_execution},
+            },
+        )
+        return True
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
 
 
 def _transition(

@@ -42,18 +42,22 @@ def finish_onboarding(dynamodb: Any, sns: Any, env: Settings, step: OnboardedInp
     return {"message_id": message_id}
 
 
+REJECTION_EVENTS = {"Employee Terminated": "TerminationRejected", "Employee Transferred": "TransferRejected"}
+
+
 def record_rejection(dynamodb: Any, sns: Any, env: Settings, step: RejectionInput) -> dict[str, Any]:
     """An invalid HR event: nothing was created; say why (field and rule, never the value), where security sees it."""
     body = {**step.rejection.model_dump(), "execution_id": step.execution_id}
+    event = REJECTION_EVENTS.get(step.rejection.detail_type or "", "HireRejected")
     audit.record(
         dynamodb,
         env.table_name,
         subject="REJECTED",
-        action="HireRejected",
+        action=event,
         details=body,
         retention=audit.REJECTION_RETENTION,
     )
-    notifications.publish(sns, env.topic_arn, event="HireRejected", subject="Turnstile: HR event rejected", body=body)
+    notifications.publish(sns, env.topic_arn, event=event, subject="Turnstile: HR event rejected", body=body)
     return {"recorded": True}
 
 
