@@ -333,6 +333,36 @@ def suspicious_activity(cloud: LocalCloud, endpoint: str, mailbox: str, table: s
                 print(f"      target: employee {target['employee_id']} ({where}, managed by Turnstile)")
 
 
+def leaver(cloud: LocalCloud, state_machine: str, endpoint: str, mailbox: str, table: str, put: Any) -> None:
+    """Jane leaves: an "Employee Terminated" event, access revoked, the user torn down and deleted, secrets on
+    their way out — and the leaver's own IAM calls raise no alert."""
+    banner('13. Jane leaves: the HR system sends "Employee Terminated" (for cause: immediate)')
+    cloud.settle()
+    before = alerts_sent(cloud, table)
+    detail = {"employee_id": "E1001", "immediate": True, "reason": "end of contract"}
+    print(json.dumps(detail))
+    put(detail, detail_type="Employee Terminated")
+    execution = cloud.wait_for_executions(state_machine, 1)[-1]
+    print(render(execution, cloud.history(execution["executionArn"])))
+    cloud.settle()
+    for message in read_inbox(cloud, mailbox) + read_inbox(cloud, mailbox):
+        if message.get("event") == "Finding":
+            print(f"  [{message['severity']}] {message['detection']}: {message['summary']}")
+        if message.get("event") == "Offboarded":
+            print(f"notification (Offboarded): {len(message['removed'])} things removed, in IAM's order:")
+            print("  " + ", ".join(message["removed"]))
+    command = aws_cli(endpoint, cloud.region, "iam", "get-user", "--user-name", "jane.smith")
+    print("$ " + shlex.join(["aws", *command[5:]]))
+    env = {**os.environ, **CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region}
+    answer = subprocess.run(command, env=env, capture_output=True, text=True)
+    print("  " + (answer.stderr.strip().splitlines() or ["(no output)"])[-1])
+    sm = cloud.client("secretsmanager")
+    for secret in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]:
+        if "/jane.smith/" in secret["Name"]:
+            print(f"secret      {secret['Name']}: scheduled for deletion on {secret.get('DeletedDate')}")
+    print(f"alerts raised by the leaver's own IAM calls: {alerts_sent(cloud, table) - before}")
+
+
 def run(args: argparse.Namespace) -> int:
     assembly = Path(args.assembly) if args.assembly else synthesize(ROOT / ".demo" / "cdk.out")
     with LocalCloud() as cloud:
@@ -444,6 +474,14 @@ def run(args: argparse.Namespace) -> int:
         )
         print("$ " + " ".join(command))
         subprocess.run(command, check=True, env={**os.environ, **CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region})
+        leaver(
+            cloud,
+            deployment.outputs["OffboardingStateMachineArn"],
+            endpoint,
+            mailbox,
+            deployment.outputs["TableName"],
+            put,
+        )
         if args.explain_iam:
             banner("IAM: every authorization decision of Jane's hire (the account root's own calls left out)")
             print(cloud.authorization.report(since=hire_started, until=hire_done, include_root=False))

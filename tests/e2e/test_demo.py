@@ -84,3 +84,9 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
     assert "[HIGH] signin-failures-from-one-address" in out
     assert "assumed-role/ops-admin/alex called iam:AttachUserPolicy on user jane.smith (employee E1001" in out
     assert out.count("] ") >= 3 and "SecretAccessKey" not in out
+    # the leaver: access revoked, the user torn down and deleted, secrets on their way out, no alert of its own
+    assert re.search(r"Execution \w+… of turnstile-offboarding: SUCCEEDED", out)
+    assert "RevokeAccess" in out and "RemoveUser" in out and "FinishOffboarding" in out
+    assert "user jane.smith" in out and "NoSuchEntity" in out
+    assert re.search(r"turnstile/users/jane\.smith/console-password: scheduled for deletion on \d{4}-", out)
+    assert "alerts raised by the leaver's own IAM calls: 0" in out

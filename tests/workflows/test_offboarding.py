@@ -235,3 +235,15 @@ def test_no_secret_travels_through_an_offboarding(deployed: Deployed) -> None:
     )
     recorded += json.dumps(audit.entries(deployed.client("dynamodb"), deployed.table, f"USER#{username}"))
     assert not [v for v in values if v in recorded]
+
+
+def test_the_leavers_own_iam_calls_raise_no_alert(deployed: Deployed) -> None:
+    """DetachUserPolicy, DeleteUserPolicy, DeactivateMFADevice... are watched; made by the leaver's own roles, as
+    declared, they are Turnstile's job."""
+    username = onboarded(deployed, "E8009", "Quiet", "Leaver")
+    give_everything(deployed, username)
+    deployed.cloud.settle()
+    mark = deployed.mark()
+    assert terminate(deployed, "E8009", immediate=True)["status"] == "SUCCEEDED"
+    deployed.cloud.settle()
+    assert [m for m in deployed.notifications(after=mark) if m["event"] == "Finding"] == []

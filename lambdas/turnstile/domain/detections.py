@@ -591,7 +591,10 @@ class Hit:
 
 
 def judge(event: CloudTrailEvent, context: Context) -> list[Hit]:
-    """Every detection this event triggers, most severe first."""
+    """Every detection this event triggers, most severe first. A call that is Turnstile's job, made by the role
+    declared to make it, triggers none (a refused one still counts towards the refusal burst)."""
+    if event.succeeded and context.is_turnstiles_job(event):
+        return []
     hits = [
         Hit(d, verdict)
         for d in DETECTIONS
