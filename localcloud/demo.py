@@ -334,33 +334,34 @@ def suspicious_activity(cloud: LocalCloud, endpoint: str, mailbox: str, table: s
 
 
 def leaver(cloud: LocalCloud, state_machine: str, endpoint: str, mailbox: str, table: str, put: Any) -> None:
-    """Jane leaves: an "Employee Terminated" event, access revoked, the user torn down and deleted, secrets on
-    their way out — and the leaver's own IAM calls raise no alert."""
-    banner('13. Jane leaves: the HR system sends "Employee Terminated" (for cause: immediate)')
+    """Jane, then the reporting job, leave: "Employee Terminated", access revoked, the user torn down and deleted,
+    secrets on their way out — and the leaver's own IAM calls raise no alert."""
+    banner('13. Leavers: the HR system sends "Employee Terminated" for Jane (immediate) and the reporting job')
     cloud.settle()
     before = alerts_sent(cloud, table)
-    detail = {"employee_id": "E1001", "immediate": True, "reason": "end of contract"}
-    print(json.dumps(detail))
-    put(detail, detail_type="Employee Terminated")
-    execution = cloud.wait_for_executions(state_machine, 1)[-1]
-    print(render(execution, cloud.history(execution["executionArn"])))
-    cloud.settle()
-    for message in read_inbox(cloud, mailbox) + read_inbox(cloud, mailbox):
-        if message.get("event") == "Finding":
-            print(f"  [{message['severity']}] {message['detection']}: {message['summary']}")
-        if message.get("event") == "Offboarded":
-            print(f"notification (Offboarded): {len(message['removed'])} things removed, in IAM's order:")
-            print("  " + ", ".join(message["removed"]))
-    command = aws_cli(endpoint, cloud.region, "iam", "get-user", "--user-name", "jane.smith")
-    print("$ " + shlex.join(["aws", *command[5:]]))
     env = {**os.environ, **CLI_CREDENTIALS, "AWS_DEFAULT_REGION": cloud.region}
-    answer = subprocess.run(command, env=env, capture_output=True, text=True)
-    print("  " + (answer.stderr.strip().splitlines() or ["(no output)"])[-1])
-    sm = cloud.client("secretsmanager")
-    for secret in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]:
-        if "/jane.smith/" in secret["Name"]:
-            print(f"secret      {secret['Name']}: scheduled for deletion on {secret.get('DeletedDate')}")
-    print(f"alerts raised by the leaver's own IAM calls: {alerts_sent(cloud, table) - before}")
+    for number, (employee, username) in enumerate((("E1001", "jane.smith"), ("E1003", "svc.reporting")), start=1):
+        detail = {"employee_id": employee, "immediate": True, "reason": "end of contract"}
+        print(json.dumps(detail))
+        put(detail, detail_type="Employee Terminated")
+        execution = cloud.wait_for_executions(state_machine, number)[-1]
+        if number == 1:
+            print(render(execution, cloud.history(execution["executionArn"])))
+        else:
+            print(f"execution of turnstile-offboarding: {execution['status']}")
+        cloud.settle()
+        for message in read_inbox(cloud, mailbox) + read_inbox(cloud, mailbox):
+            if message.get("event") == "Finding":
+                print(f"  [{message['severity']}] {message['detection']}: {message['summary']}")
+            if message.get("event") == "Offboarded":
+                print(f"notification (Offboarded): removed, in IAM's order: {', '.join(message['removed'])}")
+                for name in message["secrets_scheduled_for_deletion"]:
+                    print(f"secret      {name}: scheduled for deletion (recovery window), value never printed")
+        command = aws_cli(endpoint, cloud.region, "iam", "get-user", "--user-name", username)
+        print("$ " + shlex.join(["aws", *command[5:]]))
+        answer = subprocess.run(command, env=env, capture_output=True, text=True)
+        print("  " + (answer.stderr.strip().splitlines() or ["(no output)"])[-1])
+    print(f"alerts raised by the leavers' own IAM calls: {alerts_sent(cloud, table) - before}")
 
 
 def run(args: argparse.Namespace) -> int:

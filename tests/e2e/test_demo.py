@@ -88,5 +88,6 @@ def test_demo_runs_the_joiner_lifecycle_end_to_end() -> None:
     assert re.search(r"Execution \w+… of turnstile-offboarding: SUCCEEDED", out)
     assert "RevokeAccess" in out and "RemoveUser" in out and "FinishOffboarding" in out
     assert "user jane.smith" in out and "NoSuchEntity" in out
-    assert re.search(r"turnstile/users/jane\.smith/console-password: scheduled for deletion on \d{4}-", out)
-    assert "alerts raised by the leaver's own IAM calls: 0" in out
+    assert "turnstile/users/svc.reporting/access-key: scheduled for deletion (recovery window)" in out
+    assert "The user with name svc.reporting cannot be found" in out
+    assert "alerts raised by the leavers' own IAM calls: 0" in out
