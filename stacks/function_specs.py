@@ -336,11 +336,31 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         "One execution per hire's termination (idempotency)", table=("dynamodb:GetItem", "dynamodb:PutItem")
     ),
     "RevokeAccess": FunctionSpec(
-        "End access now: stop a running onboarding, remove the password, deactivate keys, leave every group",
+        "End access now: stop a running onboarding, remove the password, deactivate every credential, leave groups",
         grants=(
             Grant(("iam:GetUser",), Target.ANY_USER),
-            Grant(("iam:GetLoginProfile", "iam:ListAccessKeys", "iam:ListGroupsForUser"), Target.MANAGED_USERS),
-            Grant(("iam:DeleteLoginProfile", "iam:UpdateAccessKey"), Target.MANAGED_USERS, When.MANAGED),
+            Grant(
+                (
+                    "iam:GetLoginProfile",
+                    "iam:ListAccessKeys",
+                    "iam:ListSSHPublicKeys",
+                    "iam:ListServiceSpecificCredentials",
+                    "iam:ListSigningCertificates",
+                    "iam:ListGroupsForUser",
+                ),
+                Target.MANAGED_USERS,
+            ),
+            Grant(
+                (
+                    "iam:DeleteLoginProfile",
+                    "iam:UpdateAccessKey",
+                    "iam:UpdateSSHPublicKey",
+                    "iam:UpdateServiceSpecificCredential",
+                    "iam:UpdateSigningCertificate",
+                ),
+                Target.MANAGED_USERS,
+                When.MANAGED,
+            ),
             Grant(("iam:RemoveUserFromGroup",), Target.ANY_GROUP),
             Grant(("states:DescribeExecution", "states:StopExecution"), Target.ONBOARDING_EXECUTIONS),
         ),

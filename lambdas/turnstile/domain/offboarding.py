@@ -60,8 +60,9 @@ def resolve(dynamodb: Any, iam: Any, env: Settings, raw: Any, *, now: dt.datetim
     if event.source != env.hr_source:
         raise refuse(f"source: not the configured HR source ({env.hr_source})")
     directory = env.require_directory()
-    if detail.effective_date and (detail.effective_date - event.time.date()).days > directory.max_effective_date_days:
-        raise refuse(f"effective_date: more than {directory.max_effective_date_days} days after the event")
+    # Judged against now: PutEvents lets the sender set the event's `time`, so it cannot open the window.
+    if detail.effective_date and (detail.effective_date - now.date()).days > directory.max_effective_date_days:
+        raise refuse(f"effective_date: more than {directory.max_effective_date_days} days ahead")
     claim = claims.get(dynamodb, env.table_name, detail.employee_id)
     if claim is None:
         raise refuse(f"employee_id: employee {detail.employee_id} was never onboarded by Turnstile")
@@ -171,10 +172,33 @@ def revoke(iam: Any, sfn: Any, step: TerminationStep) -> list[str]:
         with absent_ok():
             iam.update_access_key(UserName=username, AccessKeyId=key_id, Status="Inactive")
         done.append(f"access key {key_id} deactivated")
+    done += _deactivate_other_credentials(iam, username)
     for group in sorted(groups_of(iam, username)):
         with absent_ok():
             iam.remove_user_from_group(GroupName=group, UserName=username)
         done.append(f"removed from group {group}")
+    return done
+
+
+def _deactivate_other_credentials(iam: Any, username: str) -> list[str]:
+    """Every other credential a user signs in or calls with (CodeCommit over SSH or HTTPS, Keyspaces, SOAP
+    signing), made inactive now: a slower teardown that fails, or a retention, leaves no access."""
+    done: list[str] = []
+    for ssh in _pages(iam.get_paginator("list_ssh_public_keys"), "SSHPublicKeys", username):
+        with absent_ok():
+            iam.update_ssh_public_key(UserName=username, SSHPublicKeyId=ssh["SSHPublicKeyId"], Status="Inactive")
+        done.append(f"SSH public key {ssh['SSHPublicKeyId']} deactivated")
+    for credential in iam.list_service_specific_credentials(UserName=username).get("ServiceSpecificCredentials", []):
+        credential_id = credential["ServiceSpecificCredentialId"]
+        with absent_ok():
+            iam.update_service_specific_credential(
+                UserName=username, ServiceSpecificCredentialId=credential_id, Status="Inactive"
+            )
+        done.append(f"service-specific credential {credential_id} deactivated")
+    for cert in _pages(iam.get_paginator("list_signing_certificates"), "Certificates", username):
+        with absent_ok():
+            iam.update_signing_certificate(UserName=username, CertificateId=cert["CertificateId"], Status="Inactive")
+        done.append(f"signing certificate {cert['CertificateId']} deactivated")
     return done
 
 
@@ -371,11 +395,12 @@ def record_failure(
     """An offboarding step failed: what is left of the user, audited and alerted; the termination may be replayed
     (its claim is marked failed). Nothing is given back: revoked access stays revoked."""
     termination = step.termination
-    left = (
-        failures.inventory(iam, sm, env.secret_prefix, termination.username, termination.employee_id)
-        if termination
-        else []
-    )
+    left: list[str] = []
+    if termination is not None:
+        try:
+            left = failures.inventory(iam, sm, env.secret_prefix, termination.username, termination.employee_id)
+        except ClientError as error:  # the alert matters more than its inventory: it goes out without one
+            left = [f"what is left could not be read ({error_code(error)}): check user {termination.username}"]
     if termination is not None:
         with contextlib.suppress(ClientError):  # not this execution's claim: nothing to mark
             _set_termination_status(
