@@ -19,6 +19,7 @@ from . import identity
 from .adapters import authorization as iam_authorization
 from .adapters import (
     cfn_resources,
+    change_password,
     clock,
     cloudtrail,
     credential_ages,
@@ -137,6 +138,7 @@ class LocalCloud:
         eventbridge_targets.install()
         clock.install(self.clock, retry_wait=self.runtime.wait_after_throttle)
         login_profiles.install()
+        change_password.install()
         root_access_keys.install()
         user_boundaries.install()
         service_credentials.install()
@@ -206,6 +208,7 @@ class LocalCloud:
             self.runtime.unload()
             clock.uninstall()
             login_profiles.uninstall()
+            change_password.uninstall()
             root_access_keys.uninstall()
             user_boundaries.uninstall()
             delete_conflicts.uninstall()

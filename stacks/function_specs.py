@@ -291,6 +291,15 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             Grant(("states:SendTaskSuccess",), Target.NO_RESOURCE_TYPE),
         ),
     ),
+    "HandOverConsolePassword": FunctionSpec(
+        "ChangePassword (CloudTrail) by a managed user: its temporary password's secret is scheduled for deletion",
+        invoked_async=True,
+        table=AUDIT,
+        grants=(
+            Grant(("iam:ListUserTags",), Target.ANY_USER),
+            Grant(("secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"), Target.USER_SECRETS),
+        ),
+    ),
     "SweepMfaEnrolments": FunctionSpec(
         "Lost MFA events, reminders, deadlines (from the credential report; per user only before acting)",
         invoked_async=True,

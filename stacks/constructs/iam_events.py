@@ -22,6 +22,7 @@ CLOUDTRAIL = "AWS API Call via CloudTrail"
 
 class IamEventReactions(Construct):
     """MfaEnrolledRule → ConfirmMfaEnrolment; PasswordPolicyChangedRule → GuardPasswordPolicy;
+    PasswordChangedRule → HandOverConsolePassword;
     MfaSweeperSchedule → SweepMfaEnrolments; PasswordPolicySchedule → EnsurePasswordPolicy."""
 
     def __init__(
@@ -31,9 +32,9 @@ class IamEventReactions(Construct):
         self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-iam-events-dead-letters")
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
         # Errors inside these functions (not only failed deliveries) end in the dead-letter queue after two retries.
-        confirm, sweeper, guard = (
+        confirm, sweeper, guard, handover = (
             functions.build(name, on_failure=self.dead_letters)
-            for name in ("ConfirmMfaEnrolment", "SweepMfaEnrolments", "GuardPasswordPolicy")
+            for name in ("ConfirmMfaEnrolment", "SweepMfaEnrolments", "GuardPasswordPolicy", "HandOverConsolePassword")
         )
         policy_writer = functions.functions["EnsurePasswordPolicy"]  # an onboarding step, also run daily
         policy_writer.configure_async_invoke(
@@ -47,11 +48,17 @@ class IamEventReactions(Construct):
             guard,
             default_bus,
         )
+        self.password_changed = self._on_iam_call("PasswordChangedRule", ["ChangePassword"], handover, default_bus)
         self.sweeper_schedule = self._every(
             "MfaSweeperSchedule", Duration.minutes(config.mfa.sweep_every_minutes), sweeper
         )
         self.policy_schedule = self._every("PasswordPolicySchedule", Duration.days(1), policy_writer)
-        self.functions = {"ConfirmMfaEnrolment": confirm, "SweepMfaEnrolments": sweeper, "GuardPasswordPolicy": guard}
+        self.functions = {
+            "ConfirmMfaEnrolment": confirm,
+            "SweepMfaEnrolments": sweeper,
+            "GuardPasswordPolicy": guard,
+            "HandOverConsolePassword": handover,
+        }
 
     def _target(self, function: lambda_.IFunction) -> targets.LambdaFunction:
         return targets.LambdaFunction(

@@ -289,6 +289,7 @@ def test_secrets_are_only_reachable_by_the_steps_that_write_them_or_undo_them(sy
         "RotateUserKeys",
         "FinishOffboarding",
         "RecordOffboardingFailure",
+        "HandOverConsolePassword",
     }
 
 

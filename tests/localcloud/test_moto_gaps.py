@@ -1150,3 +1150,46 @@ def test_adapter_service_specific_credentials_as_iam_keeps_them(cloud: LocalClou
     assert first["ServicePassword"] not in recorded
     assert reset["ServiceSpecificCredential"]["ServicePassword"] not in recorded
     assert "servicePassword" not in recorded
+
+
+def test_gap_moto_has_no_change_password(raw_moto: None) -> None:
+    iam = client("iam")
+    iam.create_user(UserName="u")
+    iam.create_login_profile(UserName="u", Password="Old-Password-123!")
+    key = iam.create_access_key(UserName="u")["AccessKey"]
+    own = boto3.client(
+        "iam",
+        region_name=REGION,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    with pytest.raises(Exception):  # noqa: B017 - moto answers an unknown action with an error of its own
+        own.change_password(OldPassword="Old-Password-123!", NewPassword="New-Password-456!")
+
+
+def test_adapter_a_user_changes_its_own_password_as_iam_allows(cloud: LocalCloud) -> None:
+    iam = client("iam")
+    iam.create_user(UserName="u")
+    iam.create_login_profile(UserName="u", Password="Old-Password-123!", PasswordResetRequired=True)
+    iam.put_user_policy(
+        UserName="u",
+        PolicyName="own",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": "arn:aws:iam::123456789012:user/u"}
+                ],
+            }
+        ),
+    )
+    own = cloud.console_session("u").client("iam")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        own.change_password(OldPassword="wrong", NewPassword="New-Password-456!")
+    own.change_password(OldPassword="Old-Password-123!", NewPassword="New-Password-456!")
+    assert iam.get_login_profile(UserName="u")["LoginProfile"]["PasswordResetRequired"] is False
+    with pytest.raises(ClientError, match="InvalidUserType"):  # root has no IAM login profile to change
+        cloud.root_session().client("iam").change_password(OldPassword="x", NewPassword="New-Password-456!")
+    cloud.settle()
+    [event] = [d for d in cloud.cloudtrail.emitted if d["eventName"] == "ChangePassword" and "errorCode" not in d]
+    assert event["userIdentity"]["userName"] == "u" and "Password-" not in json.dumps(event)

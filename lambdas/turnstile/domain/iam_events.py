@@ -16,9 +16,13 @@ from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
 from ..models.findings import shown
 from ..settings import Settings
-from . import alerts, audit, mfa
+from . import alerts, audit, mfa, secrets_store
 from .detections import PASSWORD_POLICY_CHANGED, Verdict
 from .password_policy import ensure_password_policy
+
+# The user chose a new password: the stored temporary one is dead. Seven days (Secrets Manager's shortest window)
+# to restore it if the event was wrong.
+HANDOVER_RECOVERY_DAYS = 7
 
 
 def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent | None:
@@ -102,3 +106,35 @@ def on_password_policy_changed(
     )
     sent = alerts.send_once(finding, alerts.Clients(iam, dynamodb, sns, securityhub), destination, deadline=deadline)
     return {"outcome": "reverted" if reverted else "already-compliant", "alerted": sent, **body}
+
+
+def on_password_changed(iam: Any, sm: Any, dynamodb: Any, env: Settings, event: IamApiCallEvent) -> dict[str, Any]:
+    """ChangePassword by a managed user (the first sign-in's forced change): the temporary password in Secrets
+    Manager is useless from now on, so its secret is scheduled for deletion — the handover is over."""
+    detail, who = event.detail, event.detail.userIdentity
+    if not event.succeeded:
+        return {"outcome": "ignored", "why": f"the call failed ({detail.errorCode})"}
+    username = who.userName if who.type == "IAMUser" else None
+    if not username:
+        return {"outcome": "ignored", "why": "not an IAM user changing its own password"}
+    try:
+        managed = user_tags(iam, username).get(MANAGED_TAG) == "true"
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        return {"outcome": "ignored", "why": f"user {username} no longer exists"}
+    if not managed:
+        return {"outcome": "ignored", "why": f"user {username} is not managed by Turnstile"}
+    name = secrets_store.secret_name(env.secret_prefix, username, "console-password")
+    metadata = secrets_store.describe(sm, name)
+    if metadata is None or metadata.get("DeletedDate"):
+        return {"outcome": "nothing-to-do", "why": "no temporary password is stored any more"}
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=HANDOVER_RECOVERY_DAYS)
+    audit.record(
+        dynamodb,
+        env.table_name,
+        subject=f"USER#{username}",
+        action="ConsolePasswordHandedOver",
+        details={"secret": name, "event_id": detail.eventID, "recovery_days": HANDOVER_RECOVERY_DAYS},
+    )
+    return {"outcome": "secret-scheduled-for-deletion", "secret": name}
