@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
@@ -50,10 +50,19 @@ class Destination:
     security_hub: bool = False
 
 
-def parse(dynamodb: Any, table_name: str, raw: Any) -> CloudTrailEvent | None:
-    """The event, or None after recording (field and rule, never the value) why it was rejected."""
+E = TypeVar("E", bound=CloudTrailEvent)
+
+
+def parse(
+    dynamodb: Any,
+    table_name: str,
+    raw: Any,
+    model: type[E] = CloudTrailEvent,  # type: ignore[assignment]
+    action: str = "CloudTrailEventRejected",
+) -> E | None:
+    """The event as `model`, or None after recording (field and rule, never the value) why it was rejected."""
     try:
-        return CloudTrailEvent.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         reason = "; ".join(field_problems(error))
         event_id = raw.get("id") if isinstance(raw, dict) else None
@@ -61,7 +70,7 @@ def parse(dynamodb: Any, table_name: str, raw: Any) -> CloudTrailEvent | None:
             dynamodb,
             table_name,
             subject=REJECTED,
-            action="CloudTrailEventRejected",
+            action=action,
             details={"event_id": shown(event_id, 128), "reason": reason},
             retention=audit.REJECTION_RETENTION,
         )

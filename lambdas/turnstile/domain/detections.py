@@ -217,7 +217,7 @@ def _failed_sign_in_by_ip(event: CloudTrailEvent, context: Context) -> Verdict |
 
 def _for_another_user(what: str) -> Judge:
     def judge(event: CloudTrailEvent, context: Context) -> Verdict | None:
-        if _acts_on_self(event) or context.is_turnstiles_job(event):
+        if _acts_on_self(event):
             return None
         return Verdict(f"{what} for another user, by someone other than Turnstile")
 
@@ -225,8 +225,6 @@ def _for_another_user(what: str) -> Judge:
 
 
 def _user_created(event: CloudTrailEvent, context: Context) -> Verdict | None:
-    if context.is_turnstiles_job(event):
-        return None
     return Verdict("an IAM user was created outside Turnstile")
 
 
@@ -277,8 +275,6 @@ def _policy_change(event: CloudTrailEvent, context: Context) -> Verdict | None:
 
 
 def _mfa_removed(event: CloudTrailEvent, context: Context) -> Verdict | None:
-    if context.is_turnstiles_job(event):
-        return None
     return Verdict(f"{event.detail.eventName}: an MFA device was deactivated or deleted outside Turnstile")
 
 

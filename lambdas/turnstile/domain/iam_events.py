@@ -8,13 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
 from ..aws import error_code
 from ..dal.iam_reads import MANAGED_TAG, user_tags
-from ..errors import field_problems
 from ..models.cloudtrail import IamApiCallEvent
-from ..models.findings import shown
 from ..settings import Settings
 from . import alerts, audit, mfa, secrets_store
 from .detections import PASSWORD_POLICY_CHANGED, Verdict
@@ -26,20 +23,19 @@ HANDOVER_RECOVERY_DAYS = 7
 
 
 def parse(dynamodb: Any, env: Settings, raw: dict[str, Any]) -> IamApiCallEvent | None:
-    """The event, or None after recording why it was rejected."""
+    """The event, or None after recording why it was rejected (alerts.parse: one rejection format)."""
+    return alerts.parse(dynamodb, env.table_name, raw, IamApiCallEvent, "IamEventRejected")
+
+
+def _why_not_managed(iam: Any, username: str) -> str | None:
+    """Why a reaction ignores `username` (gone, or not Turnstile's), or None if Turnstile manages it."""
     try:
-        return IamApiCallEvent.model_validate(raw)
-    except ValidationError as error:
-        reason = "; ".join(field_problems(error))
-        audit.record(
-            dynamodb,
-            env.table_name,
-            subject="REJECTED",
-            action="IamEventRejected",
-            details={"event_id": shown(raw.get("id") if isinstance(raw, dict) else None, 128), "reason": reason},
-            retention=audit.REJECTION_RETENTION,
-        )
-        return None
+        managed = user_tags(iam, username).get(MANAGED_TAG) == "true"
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        return f"user {username} no longer exists"
+    return None if managed else f"user {username} is not managed by Turnstile"
 
 
 def on_mfa_enabled(iam: Any, sfn: Any, dynamodb: Any, env: Settings, event: IamApiCallEvent) -> dict[str, Any]:
@@ -50,14 +46,8 @@ def on_mfa_enabled(iam: Any, sfn: Any, dynamodb: Any, env: Settings, event: IamA
     username = (detail.requestParameters or {}).get("userName") or detail.userIdentity.userName
     if not username:
         return {"outcome": "ignored", "why": "no user name in the event"}
-    try:
-        managed = user_tags(iam, username).get(MANAGED_TAG) == "true"
-    except ClientError as error:
-        if error_code(error) != "NoSuchEntity":
-            raise
-        return {"outcome": "ignored", "why": f"user {username} no longer exists"}
-    if not managed:
-        return {"outcome": "ignored", "why": f"user {username} is not managed by Turnstile"}
+    if why := _why_not_managed(iam, username):
+        return {"outcome": "ignored", "why": why}
     outcome = mfa.confirm(iam, sfn, dynamodb, env.table_name, username, via=f"cloudtrail:{detail.eventID}")
     return {"outcome": outcome, "username": username}
 
@@ -117,14 +107,8 @@ def on_password_changed(iam: Any, sm: Any, dynamodb: Any, env: Settings, event: 
     username = who.userName if who.type == "IAMUser" else None
     if not username:
         return {"outcome": "ignored", "why": "not an IAM user changing its own password"}
-    try:
-        managed = user_tags(iam, username).get(MANAGED_TAG) == "true"
-    except ClientError as error:
-        if error_code(error) != "NoSuchEntity":
-            raise
-        return {"outcome": "ignored", "why": f"user {username} no longer exists"}
-    if not managed:
-        return {"outcome": "ignored", "why": f"user {username} is not managed by Turnstile"}
+    if why := _why_not_managed(iam, username):
+        return {"outcome": "ignored", "why": why}
     name = secrets_store.secret_name(env.secret_prefix, username, "console-password")
     metadata = secrets_store.describe(sm, name)
     if metadata is None or metadata.get("DeletedDate"):
