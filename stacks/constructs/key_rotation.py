@@ -3,14 +3,10 @@ and the rule that alerts on a run ending FAILED, TIMED_OUT or ABORTED."""
 
 from __future__ import annotations
 
-import json
-
-from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
+from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from turnstile.config import Rotation
 
@@ -19,6 +15,7 @@ from .dead_letters import dead_letter_queue
 from .execution_ended import execution_ended_rule
 from .functions import FunctionFactory
 from .names import KEY_ROTATION_STATE_MACHINE
+from .state_machine import workflow_state_machine
 from .workflow_definition import definition
 
 
@@ -30,31 +27,11 @@ class KeyRotationWorkflow(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.functions = {name: functions.build(name) for name in KEY_ROTATION_STEPS}
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
-            description="Turnstile key-rotation state machine: invokes its own step functions, logs, traces",
-        )
-        log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
-        )
         asl = definition("key_rotation")
         asl["States"]["ActOnUsers"]["MaxConcurrency"] = rotation.max_concurrency
-        self.state_machine = sfn.StateMachine(
-            self,
-            "StateMachine",
-            state_machine_name=KEY_ROTATION_STATE_MACHINE,
-            role=role,
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(asl)),
-            definition_substitutions={f"{name}FunctionArn": fn.function_arn for name, fn in self.functions.items()},
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
-            tracing_enabled=True,
+        self.state_machine = workflow_state_machine(
+            self, name=KEY_ROTATION_STATE_MACHINE, what="key-rotation", asl=asl, functions=self.functions
         )
-        for fn in self.functions.values():
-            fn.grant_invoke(self.state_machine)
 
         self.dead_letters = dead_letter_queue(self, "DeadLetters", queue_name="turnstile-key-rotation-dead-letters")
         schedule_role = iam.Role(
