@@ -22,6 +22,8 @@ DEAD_LETTER_QUEUES = (
     "turnstile-iam-events-dead-letters",
     "turnstile-onboarding-dead-letters",
     "turnstile-key-rotation-dead-letters",
+    "turnstile-alerts-dead-letters",
+    "turnstile-offboarding-dead-letters",
 )
 
 
